@@ -1,0 +1,108 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencloud.images contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one place where the client meets Ansible: options, the session, and errors turned into results."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.opencloud.images.plugins.module_utils import auth
+from ansible_collections.opencloud.images.plugins.module_utils.cloud import CloudSession
+from ansible_collections.opencloud.images.plugins.module_utils.errors import ApiError, ConfigError, OpenCloudError, WaitError
+from ansible_collections.opencloud.images.plugins.module_utils.http import REQUESTS_IMPORT_ERROR
+from ansible_collections.opencloud.images.plugins.module_utils.token_cache import TokenCache
+
+# Mirrors doc_fragments/auth.py; env fallbacks are applied in auth.resolve, not here, so that
+# error messages can say whether a value came from the task, clouds.yaml or the environment.
+AUTH_ARGUMENT_SPEC = dict(
+    cloud=dict(type="str"),
+    auth_url=dict(type="str"),
+    identity_api_version=dict(type="str", choices=["2.0", "3"]),
+    auth_type=dict(type="str", choices=list(auth.METHODS)),
+    username=dict(type="str"),
+    user_id=dict(type="str"),
+    api_key=dict(type="str", no_log=True),
+    password=dict(type="str", no_log=True),
+    token=dict(type="str", no_log=True),
+    project_id=dict(type="str", aliases=["tenant_id"]),
+    project_name=dict(type="str", aliases=["tenant_name"]),
+    user_domain_id=dict(type="str"),
+    user_domain_name=dict(type="str"),
+    project_domain_id=dict(type="str"),
+    project_domain_name=dict(type="str"),
+    application_credential_id=dict(type="str"),
+    application_credential_secret=dict(type="str", no_log=True),
+    region=dict(type="str"),
+    validate_certs=dict(type="bool"),
+    ca_cert=dict(type="path"),
+    api_timeout=dict(type="int", default=60),
+    token_cache=dict(type="bool", default=True, no_log=False),
+)
+
+
+class OpenCloudModule:
+    """Base class of every module: subclasses set ``argument_spec`` and implement ``run()``.
+
+    ``run()`` returns the result dict; every client error becomes ``fail_json`` with a clear
+    ``msg`` (never a traceback), plus ``status``/``fault`` for API errors.
+    """
+
+    argument_spec = {}
+    module_kwargs = {}
+
+    def __init__(self):
+        spec = dict(AUTH_ARGUMENT_SPEC)
+        spec.update(self.argument_spec)
+        self.ansible = AnsibleModule(argument_spec=spec, supports_check_mode=True, **self.module_kwargs)
+        self.params = self.ansible.params
+        self.trace = [] if self.ansible._verbosity >= 4 else None
+        self._cloud = None
+
+    @property
+    def check_mode(self):
+        return self.ansible.check_mode
+
+    @property
+    def cloud(self):
+        """The authenticated session, created on first use."""
+        if self._cloud is None:
+            config = auth.resolve(self.params)
+            if not config.validate_certs:
+                self.ansible.warn("validate_certs is false: TLS certificates of %s and every endpoint are not checked. "
+                                  "Use ca_cert for a private CA instead." % config.auth_url)
+            cache = TokenCache() if self.params["token_cache"] else None
+            self._cloud = CloudSession(config, cache=cache, timeout=self.params["api_timeout"],
+                                       trace=self.trace.append if self.trace is not None else None)
+        return self._cloud
+
+    def run(self):
+        raise NotImplementedError
+
+    def fail(self, msg, **extra):
+        if self._cloud is not None:
+            msg = self._cloud.http.redact(msg)
+        self.ansible.fail_json(msg=msg, **self._with_trace(extra))
+
+    def _with_trace(self, result):
+        if self.trace is not None:
+            result["api_trace"] = list(self.trace)
+        return result
+
+    @classmethod
+    def main(cls):
+        module = cls()
+        if REQUESTS_IMPORT_ERROR is not None:
+            module.ansible.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
+        try:
+            result = module.run()
+        except ConfigError as exc:
+            module.fail(exc.message, option=exc.option)
+        except WaitError as exc:
+            module.fail(exc.message, last=exc.last, waited=exc.waited)
+        except ApiError as exc:
+            module.fail(exc.message, status=exc.status, fault=exc.fault)
+        except OpenCloudError as exc:
+            module.fail(exc.message)
+        module.ansible.exit_json(**module._with_trace(result))

@@ -1,0 +1,80 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencloud.images contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""An authenticated connection to one region of a cloud: token (cached), catalog, and API calls."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.opencloud.images.plugins.module_utils import auth
+from ansible_collections.opencloud.images.plugins.module_utils.errors import AuthenticationError, ConfigError
+from ansible_collections.opencloud.images.plugins.module_utils.http import HttpClient
+
+
+class CloudSession:
+    """Authenticates lazily, reuses a cached token, and re-authenticates once when a token is refused."""
+
+    def __init__(self, config, http=None, cache=None, timeout=60, trace=None):
+        self.config = config
+        self.http = http or HttpClient(validate_certs=config.validate_certs, ca_cert=config.get("ca_cert"),
+                                       read_timeout=timeout, trace=trace)
+        self.http.redact.add(*config.secrets())
+        self.cache = cache
+        self.identity_requests = 0
+        self._auth = None
+
+    @property
+    def auth(self):
+        if self._auth is None:
+            self._auth = self._load_cached() or self._authenticate()
+        return self._auth
+
+    def _load_cached(self):
+        if self.cache is None:
+            return None
+        data = self.cache.load(self.config.cache_key(), self.config.secret)
+        if not data:
+            return None
+        result = auth.AuthResult.from_dict(data)
+        self.http.redact.add(result.token)
+        return result
+
+    def _authenticate(self):
+        self.identity_requests += 1
+        result = auth.request_token(self.config, self.http)
+        if self.cache is not None:
+            self.cache.store(self.config.cache_key(), self.config.secret, result.as_dict(), result.expires_epoch)
+        return result
+
+    @property
+    def region(self):
+        """The region in use: the configured one, else the account's default (Rackspace), else the only one."""
+        if self.config.region or self.auth.default_region:
+            return self.config.region or self.auth.default_region
+        regions = self.auth.catalog.regions()
+        return regions[0] if len(regions) == 1 else None
+
+    def endpoint(self, service_type, interface="public"):
+        catalog = self.auth.catalog
+        if not catalog.endpoints:
+            raise ConfigError("The token from %s carries no service catalog: it is not scoped to a project. Set project_name "
+                              "or project_id." % self.config.auth_url, option="project_name")
+        return catalog.endpoint(service_type, self.region, interface)
+
+    def request(self, method, url, headers=None, **kwargs):
+        """An API call with the token; a 401 (token expired or revoked) re-authenticates once and repeats it."""
+        try:
+            return self.http.request(method, url, headers=self._headers(headers), **kwargs)
+        except AuthenticationError:
+            if self.cache is not None:
+                self.cache.invalidate(self.config.cache_key())
+            self._auth = self._authenticate()
+        return self.http.request(method, url, headers=self._headers(headers), **kwargs)
+
+    def json(self, method, url, **kwargs):
+        return self.http.decode(self.request(method, url, **kwargs), method, url)
+
+    def _headers(self, extra):
+        headers = {"X-Auth-Token": self.auth.token, "Accept": "application/json"}
+        headers.update(extra or {})
+        return headers

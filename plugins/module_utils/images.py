@@ -1,0 +1,135 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencloud.images contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The Glance v2 images API (Rackspace Cloud Images and any OpenStack image service)."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import re
+
+try:
+    from urllib.parse import urljoin
+except ImportError:  # pragma: no cover - Python 2 is not supported, this keeps the import sanity test quiet
+    from urlparse import urljoin
+
+from ansible_collections.opencloud.images.plugins.module_utils.catalog import image_api_root
+from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, NotFound, ServiceError
+
+STATUSES = ("queued", "saving", "uploading", "importing", "active", "killed", "deleted", "pending_delete", "deactivated")
+VISIBILITIES = ("public", "private", "shared", "community")
+MEMBER_STATUSES = ("accepted", "pending", "rejected", "all")
+SORT_KEYS = ("created_at", "updated_at", "name", "status", "size", "id", "owner", "visibility")
+SORT_DIRS = ("asc", "desc")
+MAX_PAGE_SIZE = 100  # Rackspace caps a page at 100; upstream Glance at 1000
+# Source server of a snapshot: Nova (upstream and Rackspace) records it in this property.
+SERVER_PROPERTY = "instance_uuid"
+# List parameters with a meaning of their own: a custom-property filter may not use these names.
+RESERVED_FILTERS = frozenset(("name", "status", "visibility", "member_status", "owner", "tag", "size_min", "size_max",
+                              "sort_key", "sort_dir", "sort", "limit", "marker", "id", "created_at", "updated_at",
+                              "protected", "os_hidden", "checksum", "os_hash_value"))
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
+
+
+def looks_like_id(value):
+    return bool(_UUID.match(value or ""))
+
+
+def list_filters(name=None, status=None, visibility=None, member_status=None, owner=None, tags=None,
+                 server=None, properties=None, sort_key=None, sort_dir=None):
+    """Query parameters (a list of pairs: ``tag`` repeats) for ``GET /v2/images``, checked first.
+
+    Every bad value raises :class:`ConfigError` naming the option, before any request is sent.
+    """
+    def choice(option, value, allowed):
+        if value is not None and value not in allowed:
+            raise ConfigError("%s must be one of %s, not '%s'." % (option, ", ".join(allowed), value), option=option)
+
+    choice("status", status, STATUSES)
+    choice("visibility", visibility, VISIBILITIES)
+    choice("member_status", member_status, MEMBER_STATUSES)
+    choice("sort_key", sort_key, SORT_KEYS)
+    choice("sort_dir", sort_dir, SORT_DIRS)
+    params = [(key, value) for key, value in (
+        ("name", name), ("status", status), ("visibility", visibility), ("member_status", member_status),
+        ("owner", owner), ("sort_key", sort_key), ("sort_dir", sort_dir)) if value is not None]
+    for tag in tags or []:
+        if not isinstance(tag, str) or not tag:
+            raise ConfigError("tags must be a list of non-empty strings; got %r." % (tag,), option="tags")
+        params.append(("tag", tag))
+    properties = dict(properties or {})
+    if server:
+        if not looks_like_id(server):
+            raise ConfigError("server must be the id (a UUID) of the source server, not '%s'." % server, option="server")
+        properties[SERVER_PROPERTY] = server
+    for key in sorted(properties):
+        value = properties[key]
+        if key in RESERVED_FILTERS:
+            raise ConfigError("properties.%s is a standard image field, not a custom property: use the %s option."
+                              % (key, key if key != "tag" else "tags"), option="properties")
+        if not key or "/" in key:
+            raise ConfigError("properties has an invalid property name %r." % key, option="properties")
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif isinstance(value, (int, float)):
+            value = str(value)
+        elif not isinstance(value, str):
+            raise ConfigError("properties.%s must be a string, number or boolean (custom properties are compared as "
+                              "text); got %s." % (key, type(value).__name__), option="properties")
+        params.append((key, value))
+    return params
+
+
+class ImageService:
+    def __init__(self, session):
+        self.session = session
+        self._root = None
+
+    @property
+    def root(self):
+        """The v2 root URL of the image service in the session's region."""
+        if self._root is None:
+            self._root = image_api_root(self.session.endpoint("image"))
+        return self._root
+
+    def url(self, *parts):
+        return "/".join([self.root] + [str(p) for p in parts])
+
+    def get(self, image_id):
+        return self.session.json("GET", self.url("images", image_id))
+
+    def list(self, params=None, page_size=MAX_PAGE_SIZE, limit=None):
+        """Yield every image matching ``params``, following the ``next`` links to the end."""
+        url = self.url("images")
+        query = list(params or []) + [("limit", page_size)]
+        seen = set()
+        count = 0
+        while url:
+            page = self.session.json("GET", url, params=query)
+            query = None  # the next link carries every filter itself
+            for image in page.get("images", []):
+                yield image
+                count += 1
+                if limit is not None and count >= limit:
+                    return
+            url = self._next_url(page.get("next"))
+            if url in seen:
+                raise ServiceError("The image service returned the same next page twice (%s): stopping." % url)
+            seen.add(url)
+
+    def _next_url(self, link):
+        """Absolute URL of a ``next`` link; Glance gives ``/v2/images?marker=...``, relative to the API root."""
+        if not link:
+            return None
+        if link.startswith("/v2"):
+            return self.root[:self.root.rfind("/v2")] + link
+        return urljoin(self.root + "/", link)
+
+    def find(self, name_or_id):
+        """Images whose id or name is ``name_or_id`` (names are not unique in Glance)."""
+        if looks_like_id(name_or_id):
+            try:
+                return [self.get(name_or_id)]
+            except NotFound:
+                pass
+        return list(self.list([("name", name_or_id)]))

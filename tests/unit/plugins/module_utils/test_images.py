@@ -1,0 +1,59 @@
+# -*- coding: utf-8 -*-
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError
+from ansible_collections.opencloud.images.plugins.module_utils.images import ImageService, list_filters, looks_like_id
+
+SERVER = "5f3b6c0e-8a59-4d7b-9b8e-6c1f7f0f2a11"
+
+
+def test_filters_become_query_pairs_with_repeated_tags_and_properties():
+    params = list_filters(name="web", status="active", tags=["a", "b"], server=SERVER,
+                          properties={"com.example.image-of": "db3", "keep": True, "generation": 2})
+    assert params == [("name", "web"), ("status", "active"), ("tag", "a"), ("tag", "b"),
+                      ("com.example.image-of", "db3"), ("generation", "2"), ("instance_uuid", SERVER), ("keep", "true")]
+
+
+@pytest.mark.parametrize("kwargs,option", [
+    ({"status": "bogus"}, "status"),
+    ({"visibility": "everyone"}, "visibility"),
+    ({"member_status": "maybe"}, "member_status"),
+    ({"sort_dir": "sideways"}, "sort_dir"),
+    ({"tags": ["ok", ""]}, "tags"),
+    ({"server": "web01"}, "server"),
+    ({"properties": {"status": "active"}}, "properties"),
+    ({"properties": {"nested": {"a": 1}}}, "properties"),
+    ({"properties": {"a/b": "x"}}, "properties"),
+])
+def test_bad_filters_name_the_option(kwargs, option):
+    with pytest.raises(ConfigError) as err:
+        list_filters(**kwargs)
+    assert err.value.option == option
+
+
+def test_looks_like_id():
+    assert looks_like_id(SERVER)
+    assert not looks_like_id("web01")
+    assert not looks_like_id(None)
+
+
+class RootOnly:
+    """A session stand-in that only answers the catalog question; next-link resolution needs nothing else."""
+
+    def __init__(self, url):
+        self.url = url
+
+    def endpoint(self, service_type):
+        return self.url
+
+
+@pytest.mark.parametrize("endpoint,link,expected", [
+    ("http://h/regions/DFW/image/v2", "/v2/images?marker=x&limit=2", "http://h/regions/DFW/image/v2/images?marker=x&limit=2"),
+    ("http://glance:9292", "/v2/images?marker=x", "http://glance:9292/v2/images?marker=x"),
+    ("https://iad.images/v2", "https://iad.images/v2/images?marker=x", "https://iad.images/v2/images?marker=x"),
+])
+def test_next_links_resolve_against_the_api_root(endpoint, link, expected):
+    assert ImageService(RootOnly(endpoint))._next_url(link) == expected

@@ -1,0 +1,56 @@
+# -*- coding: utf-8 -*-
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+import stat
+
+from ansible_collections.opencloud.images.plugins.module_utils.token_cache import TokenCache, parse_expiry
+
+NOW = 1800000000
+
+
+def make_cache(tmp_path):
+    return TokenCache(str(tmp_path / "tokens"), clock=lambda: NOW)
+
+
+def test_store_and_load_round_trip_with_0600_and_no_secret(tmp_path):
+    cache = make_cache(tmp_path)
+    cache.store("k1", "api-key-SECRET", {"token": "tok"}, NOW + 3600)
+    path = tmp_path / "tokens" / "k1.json"
+    assert stat.S_IMODE(os.stat(str(path)).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(str(tmp_path / "tokens")).st_mode) == 0o700
+    assert "api-key-SECRET" not in path.read_text()
+    assert cache.load("k1", "api-key-SECRET") == {"token": "tok"}
+
+
+def test_a_wrong_secret_never_gets_the_cached_token(tmp_path):
+    cache = make_cache(tmp_path)
+    cache.store("k1", "right", {"token": "tok"}, NOW + 3600)
+    assert cache.load("k1", "wrong") is None
+
+
+def test_expired_or_nearly_expired_tokens_are_not_reused(tmp_path):
+    cache = make_cache(tmp_path)
+    cache.store("old", "s", {"token": "tok"}, NOW - 1)
+    cache.store("dying", "s", {"token": "tok"}, NOW + 60)
+    assert cache.load("old", "s") is None
+    assert cache.load("dying", "s") is None
+
+
+def test_invalidate_and_unreadable_files(tmp_path):
+    cache = make_cache(tmp_path)
+    cache.store("k1", "s", {"token": "tok"}, NOW + 3600)
+    cache.invalidate("k1")
+    cache.invalidate("k1")
+    assert cache.load("k1", "s") is None
+    (tmp_path / "tokens" / "bad.json").write_text("{not json")
+    assert cache.load("bad", "s") is None
+
+
+def test_parse_expiry_formats():
+    assert parse_expiry("2014-11-24T22:05:39.115Z") == 1416866739
+    assert parse_expiry("2014-11-24T22:05:39Z") == 1416866739
+    assert parse_expiry("2014-11-24T23:05:39+01:00") == 1416866739
+    assert parse_expiry("2014-11-24T22:05:39.000000") == 1416866739
+    assert parse_expiry("tomorrow") is None
