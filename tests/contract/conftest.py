@@ -1,0 +1,114 @@
+"""Backends for the contract tests: the same tests run against the local cloud and real upstream peers.
+
+A backend gives the module options that log in to it and a way to make images owned by that
+account. The real peers (Keystone + Glance from PyPI, started by tests/peers/start.sh) are
+required: without OPENCLOUD_PEERS the peer backends fail, unless OPENCLOUD_SKIP_PEERS=1 says
+on purpose that this run is a quick local one.
+"""
+
+import os
+import uuid
+
+import pytest
+import requests
+
+from localcloud.server import LocalCloud
+from peers import get_token, load_peers
+
+DEMO_API_KEY = "demo-api-key-SECRET-1a2b3c"
+DEMO_PASSWORD = "demo-password-SECRET"
+
+
+class LocalCloudBackend:
+    owner = "100001"
+    region = "DFW"
+    identity_counted = True
+
+    def __init__(self, cloud, version):
+        self.cloud = cloud
+        self.name = "localcloud-v%s" % version
+        if version == "2.0":
+            self.params = {"auth_url": cloud.url + "/identity/v2.0", "username": "demo", "api_key": DEMO_API_KEY,
+                           "region": self.region}
+        else:
+            self.params = {"auth_url": cloud.url + "/identity/v3", "username": "demo", "password": DEMO_PASSWORD,
+                           "project_id": self.owner, "region": self.region}
+        self.other_regions = ["IAD", "ORD"]
+
+    def make_image(self, name, tags=(), **properties):
+        body = dict(properties, region=self.region, owner=self.owner, name=name, tags=list(tags), status="active")
+        response = requests.post(self.cloud.url + "/_localcloud/images", json=body, timeout=10)
+        response.raise_for_status()
+        return response.json()["id"]
+
+    def identity_requests(self):
+        log = requests.get(self.cloud.url + "/_localcloud/requests", timeout=10).json()
+        return sum(1 for r in log if r["service"] == "identity" and r["method"] == "POST")
+
+
+class KeystoneGlanceBackend:
+    """Upstream Keystone v3 and the Glance behind keystonemiddleware, as userA in tenantA."""
+
+    name = "keystone+glance"
+    identity_counted = False
+    other_regions = []
+
+    def __init__(self, peers):
+        self.peers = peers
+        user = peers["users"]["userA"]
+        self.region = peers["region"]
+        self.params = {"auth_url": peers["keystone_url"], "username": user["name"], "password": user["password"],
+                       "project_name": user["project"], "region": self.region}
+        self.token, body = get_token(peers, "userA")
+        self.owner = body["project"]["id"]
+        self.created = []
+
+    def make_image(self, name, tags=(), **properties):
+        glance = self.peers["glance_keystone_url"].rstrip("/") + "/v2/images"
+        headers = {"X-Auth-Token": self.token}
+        body = dict(properties, name=name, tags=list(tags), disk_format="raw", container_format="bare")
+        response = requests.post(glance, json=body, headers=headers, timeout=30)
+        response.raise_for_status()
+        image_id = response.json()["id"]
+        self.created.append(image_id)
+        upload = requests.put("%s/%s/file" % (glance, image_id), data=b"opencloud" * 10,
+                              headers=dict(headers, **{"Content-Type": "application/octet-stream"}), timeout=30)
+        upload.raise_for_status()
+        return image_id
+
+    def cleanup(self):
+        glance = self.peers["glance_keystone_url"].rstrip("/") + "/v2/images"
+        for image_id in self.created:
+            requests.delete("%s/%s" % (glance, image_id), headers={"X-Auth-Token": self.token}, timeout=30)
+
+
+@pytest.fixture(scope="session")
+def localcloud():
+    with LocalCloud() as cloud:
+        yield cloud
+
+
+@pytest.fixture(scope="session")
+def peers():
+    data = load_peers()
+    if data is None:
+        if os.environ.get("OPENCLOUD_SKIP_PEERS") == "1":
+            pytest.skip("OPENCLOUD_SKIP_PEERS=1: real peers not started in this run")
+        pytest.fail("OPENCLOUD_PEERS is not set: start the real peers with tests/peers/start.sh (scripts/test.sh does)")
+    return data
+
+
+@pytest.fixture(params=["localcloud-v2.0", "localcloud-v3", "keystone+glance"])
+def backend(request):
+    if request.param == "keystone+glance":
+        real = KeystoneGlanceBackend(request.getfixturevalue("peers"))
+        yield real
+        real.cleanup()
+    else:
+        yield LocalCloudBackend(request.getfixturevalue("localcloud"), request.param.rsplit("-v", 1)[1])
+
+
+@pytest.fixture
+def unique():
+    """A name prefix no other test uses, so tests can share one cloud."""
+    return "ct-%s" % uuid.uuid4().hex[:8]

@@ -1,0 +1,68 @@
+"""Run real playbooks (ansible-playbook as a subprocess) against the local cloud."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import requests
+
+from localcloud.server import LocalCloud
+
+DEMO_API_KEY = "demo-api-key-SECRET-1a2b3c"
+DEMO_PASSWORD = "demo-password-SECRET"
+
+
+@pytest.fixture(scope="session")
+def localcloud():
+    with LocalCloud() as cloud:
+        yield cloud
+
+
+class PlaybookRun:
+    def __init__(self, process, cache_dir):
+        self.rc = process.returncode
+        self.output = process.stdout + process.stderr
+        self.cache_dir = cache_dir
+
+    def results(self):
+        """Task results printed by the json callback, by task name."""
+        data = json.loads(self.output[self.output.index("{"):self.output.rindex("}") + 1])
+        out = {}
+        for play in data["plays"]:
+            for task in play["tasks"]:
+                out[task["task"]["name"]] = task["hosts"]["localhost"]
+        return out
+
+
+@pytest.fixture
+def playbook(tmp_path):
+    """Run a playbook text; a fresh token cache per test unless ``cache_dir`` is given."""
+    def run(text, env=None, args=(), json_output=True, cache_dir=None):
+        path = tmp_path / "play.yml"
+        path.write_text(textwrap.dedent(text))
+        cache_dir = cache_dir or str(tmp_path / "cache")
+        full_env = dict((k, v) for k, v in os.environ.items() if not k.startswith(("RAX_", "OS_")))
+        full_env.update({"XDG_CACHE_HOME": cache_dir, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "0",
+                         "ANSIBLE_LOCALHOST_WARNING": "0", "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
+                         "ANSIBLE_PYTHON_INTERPRETER": sys.executable})
+        if json_output:
+            full_env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.builtin.json"
+        full_env.update(env or {})
+        command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
+                   str(path)] + list(args)
+        process = subprocess.run(command, env=full_env, capture_output=True, text=True, timeout=600)
+        return PlaybookRun(process, cache_dir)
+    return run
+
+
+def control(cloud, method, path, **kwargs):
+    response = requests.request(method, cloud.url + "/_localcloud/" + path, timeout=10, **kwargs)
+    response.raise_for_status()
+    return response.json() if response.content else None
+
+
+def identity_logins(cloud):
+    return sum(1 for r in control(cloud, "GET", "requests") if r["service"] == "identity" and r["method"] == "POST")
