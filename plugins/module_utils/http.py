@@ -77,12 +77,13 @@ def parse_fault(body, content_type=""):
                     message = "%s (%s)" % (message, _clean(inner["details"]))
                 return name, message
     if "html" in (content_type or "").lower() or text.lstrip().lower().startswith("<"):
-        return None, _clean(_TAG.sub(" ", text))
+        return None, _clean(text)
     return None, _clean(text)
 
 
 def _clean(text):
-    return _SPACE.sub(" ", str(text or "")).strip()[:2000]
+    """One line of text: markup (Glance wraps even JSON messages in ``<br />``) and runs of space removed."""
+    return _SPACE.sub(" ", _TAG.sub(" ", str(text or ""))).strip()[:2000]
 
 
 class HttpClient:

@@ -8,11 +8,6 @@ __metaclass__ = type
 
 import re
 
-try:
-    from urllib.parse import urljoin
-except ImportError:  # pragma: no cover - Python 2 is not supported, this keeps the import sanity test quiet
-    from urlparse import urljoin
-
 from ansible_collections.opencloud.images.plugins.module_utils.catalog import image_api_root
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, NotFound, ServiceError
 
@@ -99,31 +94,29 @@ class ImageService:
         return self.session.json("GET", self.url("images", image_id))
 
     def list(self, params=None, page_size=MAX_PAGE_SIZE, limit=None):
-        """Yield every image matching ``params``, following the ``next`` links to the end."""
-        url = self.url("images")
-        query = list(params or []) + [("limit", page_size)]
-        seen = set()
+        """Yield every image matching ``params``, page after page until there is no ``next`` link.
+
+        The next page is asked for with our own filters plus ``marker`` (the last id seen) rather
+        than by following ``next``: upstream Glance builds that link from a dict of the query, so a
+        repeated ``tag`` filter collapses to its last value there and later pages match other images.
+        """
+        params = list(params or [])
+        marker = None
         count = 0
-        while url:
-            page = self.session.json("GET", url, params=query)
-            query = None  # the next link carries every filter itself
-            for image in page.get("images", []):
+        while True:
+            query = params + [("limit", page_size)] + ([("marker", marker)] if marker else [])
+            page = self.session.json("GET", self.url("images"), params=query)
+            images = page.get("images", [])
+            for image in images:
                 yield image
                 count += 1
                 if limit is not None and count >= limit:
                     return
-            url = self._next_url(page.get("next"))
-            if url in seen:
-                raise ServiceError("The image service returned the same next page twice (%s): stopping." % url)
-            seen.add(url)
-
-    def _next_url(self, link):
-        """Absolute URL of a ``next`` link; Glance gives ``/v2/images?marker=...``, relative to the API root."""
-        if not link:
-            return None
-        if link.startswith("/v2"):
-            return self.root[:self.root.rfind("/v2")] + link
-        return urljoin(self.root + "/", link)
+            if not page.get("next") or not images:
+                return
+            if images[-1]["id"] == marker:
+                raise ServiceError("The image service returned the same page twice (marker %s): stopping." % marker)
+            marker = images[-1]["id"]
 
     def find(self, name_or_id):
         """Images whose id or name is ``name_or_id`` (names are not unique in Glance)."""

@@ -32,7 +32,7 @@ options:
     type: str
   name:
     description:
-      - Exact image name. Names are not unique: several images may match.
+      - Exact image name. Names are not unique, so several images may match.
     type: str
   server:
     description:

@@ -27,8 +27,8 @@ def test_keystone_error():
 
 
 def test_glance_json_and_html():
-    assert parse_fault('{"message": "No image found with ID x", "code": "404 Not Found", "title": "Not Found"}') == \
-        ("Not Found", "No image found with ID x")
+    body = '{"message": "No image found with ID x<br /><br />\\n\\n\\n", "code": "404 Not Found", "title": "Not Found"}'
+    assert parse_fault(body) == ("Not Found", "No image found with ID x")
     html = "<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1>No image found<br /></body></html>"
     fault, message = parse_fault(html, "text/html; charset=UTF-8")
     assert fault is None and "No image found" in message and "<" not in message

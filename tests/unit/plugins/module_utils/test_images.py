@@ -5,7 +5,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError
-from ansible_collections.opencloud.images.plugins.module_utils.images import ImageService, list_filters, looks_like_id
+from ansible_collections.opencloud.images.plugins.module_utils.images import list_filters, looks_like_id
 
 SERVER = "5f3b6c0e-8a59-4d7b-9b8e-6c1f7f0f2a11"
 
@@ -38,22 +38,3 @@ def test_looks_like_id():
     assert looks_like_id(SERVER)
     assert not looks_like_id("web01")
     assert not looks_like_id(None)
-
-
-class RootOnly:
-    """A session stand-in that only answers the catalog question; next-link resolution needs nothing else."""
-
-    def __init__(self, url):
-        self.url = url
-
-    def endpoint(self, service_type):
-        return self.url
-
-
-@pytest.mark.parametrize("endpoint,link,expected", [
-    ("http://h/regions/DFW/image/v2", "/v2/images?marker=x&limit=2", "http://h/regions/DFW/image/v2/images?marker=x&limit=2"),
-    ("http://glance:9292", "/v2/images?marker=x", "http://glance:9292/v2/images?marker=x"),
-    ("https://iad.images/v2", "https://iad.images/v2/images?marker=x", "https://iad.images/v2/images?marker=x"),
-])
-def test_next_links_resolve_against_the_api_root(endpoint, link, expected):
-    assert ImageService(RootOnly(endpoint))._next_url(link) == expected
