@@ -17,7 +17,7 @@ description:
     any custom property.
   - Read-only; runs the same in check mode.
 author:
-  - opencloud.images maintainers
+  - opencloud.images maintainers (@opencloud)
 extends_documentation_fragment:
   - opencloud.images.auth
 attributes:

@@ -53,7 +53,7 @@ def playbook(tmp_path):
         full_env.update(env or {})
         command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
                    str(path)] + list(args)
-        process = subprocess.run(command, env=full_env, capture_output=True, text=True, timeout=600)
+        process = subprocess.run(command, env=full_env, capture_output=True, text=True, timeout=600, check=False)
         return PlaybookRun(process, cache_dir)
     return run
 
