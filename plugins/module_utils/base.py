@@ -11,7 +11,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.opencloud.images.plugins.module_utils import auth
 from ansible_collections.opencloud.images.plugins.module_utils.cloud import CloudSession
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ApiError, ConfigError, OpenCloudError, WaitError
-from ansible_collections.opencloud.images.plugins.module_utils.http import REQUESTS_IMPORT_ERROR
+from ansible_collections.opencloud.images.plugins.module_utils.transport import REQUESTS_IMPORT_ERROR
 from ansible_collections.opencloud.images.plugins.module_utils.token_cache import TokenCache
 
 # Mirrors doc_fragments/auth.py; env fallbacks are applied in auth.resolve, not here, so that
@@ -97,12 +97,20 @@ class OpenCloudModule:
             module.ansible.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
         try:
             result = module.run()
-        except ConfigError as exc:
-            module.fail(exc.message, option=exc.option)
-        except WaitError as exc:
-            module.fail(exc.message, last=exc.last, waited=exc.waited)
-        except ApiError as exc:
-            module.fail(exc.message, status=exc.status, fault=exc.fault)
         except OpenCloudError as exc:
-            module.fail(exc.message)
-        module.ansible.exit_json(**module._with_trace(result))
+            error = exc
+        else:
+            module.ansible.exit_json(**module._with_trace(result))
+        # Failing outside the except block keeps Ansible from attaching a traceback to a clear message.
+        module.fail(error.message, **_error_details(error))
+
+
+def _error_details(error):
+    """The structured fields of an error that an operator (or a later task) can act on."""
+    if isinstance(error, ConfigError):
+        return dict(option=error.option)
+    if isinstance(error, WaitError):
+        return dict(last=error.last, waited=error.waited)
+    if isinstance(error, ApiError):
+        return dict(status=error.status, fault=error.fault)
+    return {}

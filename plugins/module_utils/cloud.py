@@ -8,7 +8,7 @@ __metaclass__ = type
 
 from ansible_collections.opencloud.images.plugins.module_utils import auth
 from ansible_collections.opencloud.images.plugins.module_utils.errors import AuthenticationError, ConfigError
-from ansible_collections.opencloud.images.plugins.module_utils.http import HttpClient
+from ansible_collections.opencloud.images.plugins.module_utils.transport import HttpClient
 
 
 class CloudSession:

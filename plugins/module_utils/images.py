@@ -75,6 +75,19 @@ def list_filters(name=None, status=None, visibility=None, member_status=None, ow
     return params
 
 
+def _server_side(params):
+    """(params to send, name to match here): a name with a colon is matched on our side.
+
+    Newer Glance reads ``name=a:b`` as the operator ``a`` (400 unknown operator) and wants
+    ``eq:a:b``; the Icehouse-era Rackspace API has no operators and would look for ``eq:a:b``.
+    Timestamped names (``web01-2026-11-26T05:30``) are common, so neither may fail.
+    """
+    name = dict(params).get("name")
+    if name is None or ":" not in name:
+        return list(params), None
+    return [(key, value) for key, value in params if key != "name"], name
+
+
 class ImageService:
     def __init__(self, session):
         self.session = session
@@ -100,7 +113,7 @@ class ImageService:
         than by following ``next``: upstream Glance builds that link from a dict of the query, so a
         repeated ``tag`` filter collapses to its last value there and later pages match other images.
         """
-        params = list(params or [])
+        params, name = _server_side(params or [])
         marker = None
         count = 0
         while True:
@@ -108,6 +121,8 @@ class ImageService:
             page = self.session.json("GET", self.url("images"), params=query)
             images = page.get("images", [])
             for image in images:
+                if name is not None and image.get("name") != name:
+                    continue
                 yield image
                 count += 1
                 if limit is not None and count >= limit:

@@ -42,7 +42,7 @@ class LocalCloudBackend:
         return response.json()["id"]
 
     def identity_requests(self):
-        log = requests.get(self.cloud.url + "/_localcloud/requests", timeout=10).json()
+        log = requests.get(self.cloud.url + "/_localcloud/requests", timeout=10).json()["requests"]
         return sum(1 for r in log if r["service"] == "identity" and r["method"] == "POST")
 
 

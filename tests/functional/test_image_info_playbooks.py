@@ -7,7 +7,7 @@ import uuid
 import pytest
 import yaml
 
-from conftest import DEMO_API_KEY, DEMO_PASSWORD, control, identity_logins
+from conftest import DEMO_API_KEY, DEMO_PASSWORD, control, identity_logins, resources
 
 TWENTY_TASKS = """
 - hosts: localhost
@@ -22,7 +22,7 @@ TWENTY_TASKS = """
     - name: list {n}
       opencloud.images.image_info:
         properties:
-          com.example.batch: "{{batch}}"
+          com.example.batch: "{batch}"
 """.replace("{n}", str(n)) for n in range(20))
 
 
@@ -82,7 +82,7 @@ SECRETS_PLAY = """
 
 
 def test_no_secret_in_vvvv_output_or_cache(localcloud, playbook):
-    run = playbook(SECRETS_PLAY.format(url=localcloud.url, api_key=DEMO_API_KEY), args=["-vvvv"], json_output=False,
+    run = playbook(SECRETS_PLAY.format(url=localcloud.url, api_key=DEMO_API_KEY), args=["-vvvv"],
                    env={"OS_USERNAME": "demo", "OS_PASSWORD": DEMO_PASSWORD})
     assert run.rc == 0, run.output
     assert "api_trace" in run.output, "-vvvv must show the API calls"
@@ -129,7 +129,7 @@ def test_bad_input_fails_clearly_and_changes_nothing(localcloud, playbook, tmp_p
     args = dict((k, v.format(url=localcloud.url) if isinstance(v, str) else v) for k, v in args.items())
     play = [{"hosts": "localhost", "gather_facts": False,
              "tasks": [{"name": "bad", "opencloud.images.image_info": args}]}]
-    before = control(localcloud, "GET", "state")
+    before = resources(localcloud)
     run = playbook(yaml.safe_dump(play), env={"OS_CLIENT_CONFIG_FILE": str(tmp_path / "clouds.yaml")})
     assert run.rc != 0
     result = run.results()["bad"]
@@ -137,4 +137,4 @@ def test_bad_input_fails_clearly_and_changes_nothing(localcloud, playbook, tmp_p
     assert expected in result["msg"], result["msg"]
     assert "Traceback" not in run.output
     assert "SECRET" not in run.output
-    assert control(localcloud, "GET", "state") == before
+    assert resources(localcloud) == before

@@ -49,7 +49,9 @@ class Keystone:
 
 def seed(ks, admin_password, glance_ks_url, glance_service_password):
     admin_token, admin_tok = ks.token("admin", admin_password, "admin")
-    call = lambda method, path, **kw: ks.call(method, path, admin_token, **kw)  # noqa: E731
+
+    def call(method, path, **kw):
+        return ks.call(method, path, admin_token, **kw)
     roles = {r["name"]: r["id"] for r in call("GET", "/roles")["roles"]}
 
     def project(name):
@@ -84,14 +86,13 @@ def seed(ks, admin_password, glance_ks_url, glance_service_password):
 
     # the application credential is created by its owner, with a token scoped to the project it is for
     a_user, a_password = TENANTS["tenantA"]
-    a_token, _ = ks.token(a_user, a_password, "tenantA")
-    cred = ks.call("POST", f"/users/{out['users'][a_user]['id']}/application_credentials", a_token,
-                   json={"application_credential": {"name": APP_CRED_NAME, "secret": APP_CRED_SECRET,
-                                                     "description": "opencloud.images tests"}})
+    a_token = ks.token(a_user, a_password, "tenantA")[0]
+    body = {"application_credential": {"name": APP_CRED_NAME, "secret": APP_CRED_SECRET, "description": "opencloud.images tests"}}
+    cred = ks.call("POST", f"/users/{out['users'][a_user]['id']}/application_credentials", a_token, json=body)
     cred = cred["application_credential"]
-    out["application_credential"] = {"id": cred["id"], "name": cred["name"], "secret": APP_CRED_SECRET,
-                                      "user": a_user, "user_id": out["users"][a_user]["id"],
-                                      "project": "tenantA", "project_id": cred["project_id"]}
+    out["application_credential"] = {
+        "id": cred["id"], "name": cred["name"], "secret": APP_CRED_SECRET, "user": a_user,
+        "user_id": out["users"][a_user]["id"], "project": "tenantA", "project_id": cred["project_id"]}
     return out
 
 

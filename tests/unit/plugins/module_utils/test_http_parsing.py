@@ -7,7 +7,7 @@ import email.utils
 from ansible_collections.opencloud.images.plugins.module_utils.errors import (
     AuthenticationError, NotFound, OverLimit, ServiceError, error_class_for_status,
 )
-from ansible_collections.opencloud.images.plugins.module_utils.http import parse_fault, parse_retry_after
+from ansible_collections.opencloud.images.plugins.module_utils.transport import parse_fault, parse_retry_after
 from ansible_collections.opencloud.images.plugins.module_utils.redaction import MASK, Redactor
 
 

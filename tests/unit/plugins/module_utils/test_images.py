@@ -5,7 +5,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError
-from ansible_collections.opencloud.images.plugins.module_utils.images import list_filters, looks_like_id
+from ansible_collections.opencloud.images.plugins.module_utils.images import _server_side, list_filters, looks_like_id
 
 SERVER = "5f3b6c0e-8a59-4d7b-9b8e-6c1f7f0f2a11"
 
@@ -38,3 +38,9 @@ def test_looks_like_id():
     assert looks_like_id(SERVER)
     assert not looks_like_id("web01")
     assert not looks_like_id(None)
+
+
+def test_names_with_a_colon_are_matched_client_side():
+    params = list_filters(name="web01-2026-11-26T05:30", status="active")
+    assert _server_side(params) == ([("status", "active")], "web01-2026-11-26T05:30")
+    assert _server_side(list_filters(name="plain")) == ([("name", "plain")], None)

@@ -1,0 +1,122 @@
+"""Control API for tests, at ``/_localcloud/`` (no authentication): inspect and steer the emulator.
+
+Nothing here returns a secret: the state dump has no passwords, API keys or token ids, and the request log has no
+headers, bodies or query values.
+"""
+
+import json
+import re
+
+from flask import Blueprint, request
+
+from .errors import json_response
+from .state import Fault, current_state
+
+SERVICE = "control"
+PATH_RE = re.compile(r"^/_localcloud(/|$)")
+blueprint = Blueprint(SERVICE, __name__, url_prefix="/_localcloud")
+
+
+class ControlError(Exception):
+    """A bad control request: 400 with ``{"error": message}``."""
+
+
+@blueprint.errorhandler(ControlError)
+def _control_error(exc):
+    return json_response({"error": str(exc)}, 400)
+
+
+def http_error(exc):
+    return json_response({"error": exc.description}, exc.code)
+
+
+def _body():
+    try:
+        body = json.loads(request.get_data() or b"{}")
+    except ValueError as exc:
+        raise ControlError(f"body is not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise ControlError("body must be a JSON object")
+    return body
+
+
+@blueprint.get("/state")
+def get_state():
+    return json_response(current_state().snapshot())
+
+
+@blueprint.post("/reset")
+def reset():
+    current_state().reset()
+    return "", 204
+
+
+@blueprint.post("/images")
+def create_image():
+    """Body: ``{"region", "owner", "members": {tenant: status}, ...image fields}``; status defaults to active."""
+    body = _body()
+    for key in ("region", "owner"):
+        if not isinstance(body.get(key), str):
+            raise ControlError(f"'{key}' (a string) is required")
+    if not isinstance(body.get("members", {}), dict):
+        raise ControlError("'members' must be an object {tenant: status}")
+    body["region"] = body["region"].upper()
+    state = current_state()
+    with state.lock:
+        try:
+            image = state.add_image(**body)
+        except ValueError as exc:
+            raise ControlError(str(exc)) from None
+        return json_response(image, 201)
+
+
+@blueprint.get("/requests")
+def get_requests():
+    state = current_state()
+    with state.lock:
+        return json_response({"requests": list(state.request_log)})
+
+
+def _clear(attribute):
+    state = current_state()
+    with state.lock:
+        getattr(state, attribute).clear()
+    return "", 204
+
+
+@blueprint.delete("/requests")
+def clear_requests():
+    return _clear("request_log")
+
+
+@blueprint.post("/tokens/expire")
+def expire_tokens():
+    return json_response({"expired": current_state().expire_tokens()})
+
+
+@blueprint.post("/faults")
+def add_fault():
+    """Body: ``{"path_regex", "status", "method"?, "count"? (1), "headers"? {}, "body"? (JSON value, or text)}``."""
+    body = _body()
+    unknown = set(body) - {"path_regex", "status", "method", "count", "headers", "body"}
+    if unknown:
+        raise ControlError(f"unknown fields: {', '.join(sorted(unknown))}")
+    checks = (("path_regex", str, True), ("status", int, True), ("method", str, False), ("count", int, False), ("headers", dict, False))
+    for key, kind, required in checks:
+        if (required or key in body) and not isinstance(body.get(key), kind):
+            raise ControlError(f"'{key}' must be a {kind.__name__}")
+    if not 100 <= body["status"] <= 599 or body.get("count", 1) < 1:
+        raise ControlError("'status' must be an HTTP status and 'count' at least 1")
+    if not all(isinstance(value, (str, int)) for value in body.get("headers", {}).values()):
+        raise ControlError("header values must be strings or numbers")
+    try:
+        fault = Fault(**body)
+    except re.error as exc:
+        raise ControlError(f"bad path_regex: {exc}") from None
+    current_state().add_fault(fault)
+    return json_response(fault.describe(), 201)
+
+
+@blueprint.delete("/faults")
+def clear_faults():
+    return _clear("faults")
