@@ -1,18 +1,9 @@
-"""Run real playbooks (ansible-playbook as a subprocess) against the local cloud."""
-
-import json
-import os
-import subprocess
-import sys
-import textwrap
+"""Fixtures of the functional tests: a local cloud for the session and a playbook runner per test."""
 
 import pytest
-import requests
 
 from localcloud.server import LocalCloud
-
-DEMO_API_KEY = "demo-api-key-SECRET-1a2b3c"
-DEMO_PASSWORD = "demo-password-SECRET"
+from playbook_support import playbook_runner
 
 
 @pytest.fixture(scope="session")
@@ -21,51 +12,6 @@ def localcloud():
         yield cloud
 
 
-class PlaybookRun:
-    def __init__(self, process, cache_dir, result_file):
-        self.rc = process.returncode
-        self.output = process.stdout + process.stderr
-        self.cache_dir = cache_dir
-        self.result_file = result_file
-
-    def results(self):
-        """Task results by task name, as the result_file callback wrote them."""
-        with open(self.result_file) as handle:
-            return json.load(handle)
-
-
 @pytest.fixture
 def playbook(tmp_path):
-    """Run a playbook text; a fresh token cache per test unless ``cache_dir`` is given."""
-    def run(text, env=None, args=(), cache_dir=None):
-        path = tmp_path / "play.yml"
-        path.write_text(textwrap.dedent(text))
-        cache_dir = cache_dir or str(tmp_path / "cache")
-        full_env = dict((k, v) for k, v in os.environ.items() if not k.startswith(("RAX_", "OS_")))
-        full_env.update({"XDG_CACHE_HOME": cache_dir, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "0",
-                         "ANSIBLE_LOCALHOST_WARNING": "0", "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
-                         "ANSIBLE_PYTHON_INTERPRETER": sys.executable, "RESULT_FILE": str(tmp_path / "results.json"),
-                         "ANSIBLE_CALLBACK_PLUGINS": os.path.join(os.path.dirname(__file__), "callback_plugins"),
-                         "ANSIBLE_CALLBACKS_ENABLED": "result_file"})
-        full_env.update(env or {})
-        command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
-                   str(path)] + list(args)
-        process = subprocess.run(command, env=full_env, capture_output=True, text=True, timeout=600, check=False)
-        return PlaybookRun(process, cache_dir, full_env["RESULT_FILE"])
-    return run
-
-
-def control(cloud, method, path, **kwargs):
-    response = requests.request(method, cloud.url + "/_localcloud/" + path, timeout=10, **kwargs)
-    response.raise_for_status()
-    return response.json() if response.content else None
-
-
-def identity_logins(cloud):
-    return sum(1 for r in control(cloud, "GET", "requests")["requests"] if r["service"] == "identity" and r["method"] == "POST")
-
-
-def resources(cloud):
-    """What the cloud holds (images, members): bad input must leave it exactly as it was."""
-    state = control(cloud, "GET", "state")
-    return dict((key, state[key]) for key in ("images", "members"))
+    return playbook_runner(tmp_path)

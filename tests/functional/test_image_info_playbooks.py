@@ -7,7 +7,7 @@ import uuid
 import pytest
 import yaml
 
-from conftest import DEMO_API_KEY, DEMO_PASSWORD, control, identity_logins, resources
+from playbook_support import DEMO_API_KEY, DEMO_PASSWORD, control, identity_logins, resources
 
 TWENTY_TASKS = """
 - hosts: localhost
