@@ -96,13 +96,13 @@ class OpenCloudModule:
         if REQUESTS_IMPORT_ERROR is not None:
             module.ansible.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
         try:
-            result = module.run()
+            result, error = module.run(), None
         except OpenCloudError as exc:
-            error = exc
-        else:
-            module.ansible.exit_json(**module._with_trace(result))
+            result, error = None, exc
         # Failing outside the except block keeps Ansible from attaching a traceback to a clear message.
-        module.fail(error.message, **_error_details(error))
+        if error is not None:
+            module.fail(error.message, **_error_details(error))
+        module.ansible.exit_json(**module._with_trace(result))
 
 
 def _error_details(error):

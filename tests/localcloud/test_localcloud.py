@@ -35,11 +35,13 @@ def client(state):
     return create_app(state).test_client()
 
 
-def apikey_auth(account=DEMO, **extra):
+def apikey_auth(account=None, **extra):
+    account = account or DEMO
     return {"auth": {"RAX-KSKEY:apiKeyCredentials": {"username": account["username"], "apiKey": account["api_key"]}, **extra}}
 
 
-def password_v3(account=DEMO, password=None, **scope):
+def password_v3(account=None, password=None, **scope):
+    account = account or DEMO
     user = {"name": account["username"], "domain": {"id": "default"}, "password": password or account["password"]}
     body = {"auth": {"identity": {"methods": ["password"], "password": {"user": user}}}}
     if scope:
@@ -512,7 +514,7 @@ def test_expired_tokens_get_401(client, demo):
 def test_faults_are_served_then_used_up(client, demo):
     response = client.post("/_localcloud/faults", json={"path_regex": r"/image/v2/images$", "status": 503, "count": 2})
     assert response.status_code == 201
-    assert [client.get(IMAGES, headers=demo).status_code for _ in range(3)] == [503, 503, 200]
+    assert [client.get(IMAGES, headers=demo).status_code for attempt in range(3)] == [503, 503, 200]
     over_limit = {"overLimit": {"code": 413, "message": "Rate limit exceeded", "retryAfter": "1"}}
     client.post("/_localcloud/faults", json={"method": "post", "path_regex": "^/identity/v2.0/tokens$", "status": 413,
                                              "headers": {"Retry-After": "1"}, "body": over_limit})
@@ -598,8 +600,8 @@ def test_default_seed():
         assert len(base) == 3
         assert all(image["visibility"] == "public" and image["image_type"] == "base" and "com.rackspace__1__options" in image for image in base)
     snapshots = [(region, image) for region in REGIONS for image in state.images[region].values() if image["owner"] == "100001"]
-    assert {region for region, _ in snapshots} == {"DFW", "ORD"}
-    assert all(image["image_type"] == "snapshot" and image["instance_uuid"] and image["com.example.role"] for _, image in snapshots)
+    assert {region for region, image in snapshots} == {"DFW", "ORD"}
+    assert all(image["image_type"] == "snapshot" and image["instance_uuid"] and image["com.example.role"] for region, image in snapshots)
     assert [image["name"] for image in state.images["DFW"].values() if image["owner"] == "100002"] == ["consumer-private-2026-11-23"]
 
 
@@ -651,7 +653,7 @@ def test_cli_writes_the_port_file_and_serves(tmp_path):
         assert lifetime <= timedelta(seconds=120)
     finally:
         process.terminate()
-        _, stderr = process.communicate(timeout=10)
+        stderr = process.communicate(timeout=10)[1]
     assert process.returncode == 0, stderr
 
 
