@@ -395,8 +395,8 @@ run_pytest() {
     echo "test.sh: none of tests/localcloud, tests/contract, tests/functional exists" >&2
     return 1
   fi
-  PYTHONPATH=$COLLECTIONS:$CDIR/tests ANSIBLE_COLLECTIONS_PATH=$COLLECTIONS \
-    python -m pytest -q -p no:cacheprovider "${dirs[@]}" || rc=$?
+  PYTHONPATH=$COLLECTIONS:$CDIR/tests:$CDIR/tests/peers ANSIBLE_COLLECTIONS_PATH=$COLLECTIONS \
+    python -m pytest -q -p no:cacheprovider -n 2 "${dirs[@]}" || rc=$?
   if [ "$rc" = 5 ]; then
     echo "test.sh: pytest collected no tests in ${dirs[*]}" >&2
   fi
