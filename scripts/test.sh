@@ -40,11 +40,8 @@ done
 exec </dev/null # nothing here is interactive; CI has no stdin
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-PYV=3.11
-PYTHON=${PYTHON:-python$PYV}
-export OPENCLOUD_DEV_HOME=${OPENCLOUD_DEV_HOME:-$HOME/.cache/opencloud-images-dev}
-VENV=$OPENCLOUD_DEV_HOME/venv-py$PYV
-export PIP_DISABLE_PIP_VERSION_CHECK=1
+# shellcheck source=scripts/common.sh
+. "$REPO/scripts/common.sh"
 # Settings inherited from the caller's shell would make runs differ; every stage sets what it needs.
 unset ANSIBLE_CONFIG ANSIBLE_COLLECTIONS_PATH ANSIBLE_COLLECTIONS_PATHS PYTHONPATH
 
@@ -129,69 +126,9 @@ note() { printf 'NOTE: %s\n' "$*"; }
 
 # ---------------------------------------------------------------------------------------------------------
 # 1. toolchain: apt packages (only when missing), the pinned venv, ansible-test's get-pip stand-in
-apt_install() {
-  local sudo=()
-  if [ "$(id -u)" != 0 ]; then
-    if ! command -v sudo >/dev/null; then
-      echo "test.sh: need root (or sudo) to install: $*" >&2
-      return 1
-    fi
-    sudo=(sudo -n)
-  fi
-  echo "apt-get install $*"
-  if ! {
-    "${sudo[@]}" apt-get update -qq &&
-      "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y -qq --no-install-recommends "$@"
-  } >"$WORK/apt.log" 2>&1; then
-    cat "$WORK/apt.log" >&2
-    return 1
-  fi
-}
-
 stage_toolchain() {
-  local pkgs=() want pipv shim
-  command -v git >/dev/null || pkgs+=(git)
-  command -v shellcheck >/dev/null || pkgs+=(shellcheck) # else ansible-test skips its shellcheck test
-  command -v ss >/dev/null || pkgs+=(iproute2)           # tests/peers/start.sh checks its ports with ss
-  if ! command -v "$PYTHON" >/dev/null; then
-    pkgs+=(python3.11 python3.11-venv)
-  elif ! "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null; then
-    pkgs+=(python3.11-venv) # Debian's python3.11 has no ensurepip without it
-  fi
-  if ((${#pkgs[@]})); then
-    apt_install "${pkgs[@]}"
-  else
-    echo "apt: nothing to install (git, shellcheck, ss, $PYTHON with venv present)"
-  fi
-  "$PYTHON" -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version' ||
-    {
-      echo "test.sh: $PYTHON is not Python $PYV" >&2
-      return 1
-    }
-
-  # The venv is keyed by the requirements file and the interpreter it is built from.
-  want=$({
-    cat "$REPO/tests/requirements-dev.txt"
-    "$PYTHON" -c 'import sys; print(sys.version, sys.executable)'
-  } | sha256sum | cut -d' ' -f1)
-  mkdir -p "$OPENCLOUD_DEV_HOME"
-  exec 9>"$OPENCLOUD_DEV_HOME/.venv-py$PYV.lock" # one installer at a time
-  flock 9
-  if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c '' 2>/dev/null &&
-    [ "$(cat "$VENV/.requirements.sha256" 2>/dev/null)" = "$want" ]; then
-    echo "venv up to date: $VENV"
-  else
-    echo "building venv: $VENV"
-    rm -rf "$VENV"
-    "$PYTHON" -m venv "$VENV"
-    "$VENV/bin/python" -m pip install -q -r "$REPO/tests/requirements-dev.txt"
-    echo "$want" >"$VENV/.requirements.sha256"
-  fi
-  exec 9>&-
-  export VIRTUAL_ENV=$VENV
-  export PATH=$VENV/bin:$PATH
-  ansible --version | sed -n 1p
+  local pipv shim
+  ensure_toolchain
 
   # ansible-test downloads get-pip-<pip version>.py for the venvs of its sanity tests; that host is not
   # reachable from CI, so put the stand-in where ansible-test looks first.
@@ -249,34 +186,8 @@ stage_peers() {
 
 # 3. the local cloud emulator, in the background until cleanup
 stage_localcloud() {
-  local portfile=$WORK/localcloud.json log=$WORK/localcloud.log url="" i
-  PYTHONPATH=$CDIR/tests python -m localcloud --port 0 --port-file "$portfile" --quiet >"$log" 2>&1 &
-  LC_PID=$!
-  for i in $(seq 300); do
-    if [ -s "$portfile" ] &&
-      url=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["url"])' "$portfile" 2>/dev/null); then
-      break
-    fi
-    url=""
-    if ! kill -0 "$LC_PID" 2>/dev/null; then
-      echo "test.sh: the local cloud exited before writing $portfile; its output:" >&2
-      cat "$log" >&2
-      return 1
-    fi
-    sleep 0.1
-  done
-  if [ -z "$url" ]; then
-    echo "test.sh: no $portfile after ${i}00 ms; local cloud output:" >&2
-    cat "$log" >&2
-    return 1
-  fi
-  python - "$url" <<'EOF'
-import sys, urllib.error, urllib.request
-try:
-    urllib.request.urlopen(sys.argv[1] + "/", timeout=10).close()
-except urllib.error.HTTPError:
-    pass  # any HTTP answer means it is serving
-EOF
+  start_localcloud "$CDIR/tests"
+  local url=$LOCALCLOUD_URL
   export OPENCLOUD_LOCALCLOUD_URL=$url
   # ansible-test does not pass the environment through to integration targets.
   mkdir -p tests/integration
