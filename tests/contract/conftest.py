@@ -35,11 +35,15 @@ class LocalCloudBackend:
                            "project_id": self.owner, "region": self.region}
         self.other_regions = ["IAD", "ORD"]
 
-    def make_image(self, name, tags=(), **properties):
-        body = dict(properties, region=self.region, owner=self.owner, name=name, tags=list(tags), status="active")
+    def make_image(self, name, tags=(), owner=None, **properties):
+        body = dict(properties, region=self.region, owner=owner or self.owner, name=name, tags=list(tags), status="active")
         response = requests.post(self.cloud.url + "/_localcloud/images", json=body, timeout=10)
         response.raise_for_status()
         return response.json()["id"]
+
+    def share_with_me(self, name):
+        """An image of another account (the consumer, 100002) shared with this one, not yet accepted."""
+        return self.make_image(name, owner="100002", visibility="shared", members={self.owner: "pending"})
 
     def identity_requests(self):
         log = requests.get(self.cloud.url + "/_localcloud/requests", timeout=10).json()["requests"]
@@ -60,12 +64,13 @@ class KeystoneGlanceBackend:
         self.params = {"auth_url": peers["keystone_url"], "username": user["name"], "password": user["password"],
                        "project_name": user["project"], "region": self.region}
         self.token, body = get_token(peers, "userA")
+        self.other_token = get_token(peers, "userB")[0]
         self.owner = body["project"]["id"]
         self.created = []
 
-    def make_image(self, name, tags=(), **properties):
+    def make_image(self, name, tags=(), token=None, **properties):
         glance = self.peers["glance_keystone_url"].rstrip("/") + "/v2/images"
-        headers = {"X-Auth-Token": self.token}
+        headers = {"X-Auth-Token": token or self.token}
         body = dict(properties, name=name, tags=list(tags), disk_format="raw", container_format="bare")
         response = requests.post(glance, json=body, headers=headers, timeout=30)
         response.raise_for_status()
@@ -76,10 +81,19 @@ class KeystoneGlanceBackend:
         upload.raise_for_status()
         return image_id
 
+    def share_with_me(self, name):
+        """An image of userB's project shared with userA's, not yet accepted."""
+        image_id = self.make_image(name, token=self.other_token, visibility="shared")
+        glance = self.peers["glance_keystone_url"].rstrip("/") + "/v2/images"
+        requests.post("%s/%s/members" % (glance, image_id), json={"member": self.owner},
+                      headers={"X-Auth-Token": self.other_token}, timeout=30).raise_for_status()
+        return image_id
+
     def cleanup(self):
         glance = self.peers["glance_keystone_url"].rstrip("/") + "/v2/images"
         for image_id in self.created:
-            requests.delete("%s/%s" % (glance, image_id), headers={"X-Auth-Token": self.token}, timeout=30)
+            for token in (self.token, self.other_token):
+                requests.delete("%s/%s" % (glance, image_id), headers={"X-Auth-Token": token}, timeout=30)
 
 
 @pytest.fixture(scope="session")

@@ -90,3 +90,15 @@ def test_token_cache_means_one_login_for_many_sessions(backend, tmp_path):
     assert sum(s.identity_requests for s in sessions) == 1
     if backend.identity_counted:
         assert backend.identity_requests() - before == 1
+
+
+def test_images_shared_with_me_by_member_status(backend, unique):
+    image_id = backend.make_image(unique + "-mine", visibility="private")  # upstream's default is "shared"
+    shared_id = backend.share_with_me(unique + "-shared")
+    images = ImageService(session(backend.params))
+    pending = [i["id"] for i in images.list(list_filters(visibility="shared", member_status="pending"))]
+    assert shared_id in pending and image_id not in pending
+    accepted = [i["id"] for i in images.list(list_filters(visibility="shared"))]
+    assert shared_id not in accepted
+    mine = [i["id"] for i in images.list(list_filters(owner=backend.owner))]
+    assert image_id in mine and shared_id not in mine

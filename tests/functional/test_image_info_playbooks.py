@@ -138,3 +138,21 @@ def test_bad_input_fails_clearly_and_changes_nothing(localcloud, playbook, tmp_p
     assert "Traceback" not in run.output
     assert "SECRET" not in run.output
     assert resources(localcloud) == before
+
+
+def test_turning_tls_verification_off_warns(localcloud, playbook):
+    run = playbook("""
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: no verification
+      opencloud.images.image_info:
+        auth_url: "{url}/identity/v2.0"
+        username: demo
+        api_key: "{api_key}"
+        validate_certs: false
+        limit: 1
+""".format(url=localcloud.url, api_key=DEMO_API_KEY))
+    assert run.rc == 0, run.output
+    assert "validate_certs is false" in run.output
+    assert run.results()["no verification"]["region"] == "DFW", "the account's default region is used"
