@@ -75,7 +75,9 @@ gunicorn_conf() {  # DIR WSGI_APP PORT: gunicorn.conf.py in DIR; gunicorn starts
 wsgi_app = "$2"
 bind = "$HOST:$3"
 workers = 1
-threads = 4
+# One request at a time: the services keep their state in sqlite, which answers concurrent writers with
+# "database is locked" (Glance then fails uploads with 500 when two test workers create images at once).
+threads = 1
 timeout = 120
 graceful_timeout = 5
 pidfile = "$1/gunicorn.pid"
