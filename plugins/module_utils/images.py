@@ -11,6 +11,10 @@ import re
 from ansible_collections.opencloud.images.plugins.module_utils.catalog import image_api_root
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, NotFound, ServiceError
 
+JSON_PATCH = "application/openstack-images-v2.1-json-patch"
+# Fields the image service sets itself; a PATCH of them is refused (403).
+READ_ONLY = frozenset(("id", "status", "owner", "size", "virtual_size", "checksum", "created_at", "updated_at", "file",
+                       "self", "schema", "direct_url", "locations", "os_hash_algo", "os_hash_value"))
 STATUSES = ("queued", "saving", "uploading", "importing", "active", "killed", "deleted", "pending_delete", "deactivated")
 VISIBILITIES = ("public", "private", "shared", "community")
 MEMBER_STATUSES = ("accepted", "pending", "rejected", "all")
@@ -141,3 +145,49 @@ class ImageService:
             except NotFound:
                 pass
         return list(self.list([("name", name_or_id)]))
+
+    def update(self, image_id, operations):
+        """Apply JSON-patch ``operations`` (see :func:`patch_operations`) and return the updated image."""
+        return self.session.json("PATCH", self.url("images", image_id), json_body=operations,
+                                 headers={"Content-Type": JSON_PATCH})
+
+    def delete(self, image_id):
+        self.session.request("DELETE", self.url("images", image_id))
+
+    def members(self, image_id):
+        """The members of an image (accounts it is shared with), whatever their status."""
+        return self.session.json("GET", self.url("images", image_id, "members")).get("members", [])
+
+    def status_or_gone(self, image_id):
+        """The image's status, or ``deleted`` once it is gone (404)."""
+        try:
+            return self.get(image_id).get("status")
+        except NotFound:
+            return "deleted"
+
+
+def patch_operations(image, name=None, tags=None, properties=None, protected=None):
+    """JSON-patch operations that bring ``image`` to the values given (None = leave alone).
+
+    ``properties`` values of None remove the property. ``replace`` is used for a property that
+    exists and ``add`` for a new one: Glance answers 409 to ``replace`` of a missing property,
+    and the Icehouse-era API to ``add`` of an existing one.
+    """
+    ops = []
+    if name is not None and image.get("name") != name:
+        ops.append({"op": "replace", "path": "/name", "value": name})
+    if tags is not None and sorted(image.get("tags") or []) != sorted(tags):
+        ops.append({"op": "replace", "path": "/tags", "value": list(tags)})
+    if protected is not None and bool(image.get("protected")) != protected:
+        ops.append({"op": "replace", "path": "/protected", "value": protected})
+    for key in sorted(properties or {}):
+        value = properties[key]
+        if key in READ_ONLY or key in RESERVED_FILTERS or key.startswith("com.rackspace"):
+            raise ConfigError("properties.%s cannot be set: it is a standard or read-only field%s." % (
+                key, "" if key not in ("name", "tags", "protected") else "; use the %s option" % key), option="properties")
+        if value is None:
+            if key in image:
+                ops.append({"op": "remove", "path": "/" + key})
+        elif image.get(key) != str(value):
+            ops.append({"op": "replace" if key in image else "add", "path": "/" + key, "value": str(value)})
+    return ops

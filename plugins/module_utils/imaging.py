@@ -1,0 +1,231 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencloud.images contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Imaging a server, seen through: idempotent requests, the platform's one-at-a-time and rate rules, retries.
+
+Glance does not enforce unique names, so every image this collection asks for carries marker
+properties (through createImage metadata): the source server, a key of the request (server, name,
+metadata) and the collection's name. A re-run finds its image by the request key instead of
+creating a second one.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import hashlib
+import json
+import time
+
+from ansible_collections.opencloud.images.plugins.module_utils.compute import (
+    IMAGE_TASK_STATES, IMAGEABLE_STATUSES, TASK_STATE, boots_from_volume,
+)
+from ansible_collections.opencloud.images.plugins.module_utils.errors import (
+    ConfigError, Conflict, NotFound, OverLimit, WaitFailed, WaitTimeout,
+)
+from ansible_collections.opencloud.images.plugins.module_utils.images import list_filters
+from ansible_collections.opencloud.images.plugins.module_utils.waiting import wait_for
+
+MARKER_CREATED_BY = "opencloud.images.created_by"
+MARKER_SERVER = "opencloud.images.server"
+MARKER_REQUEST = "opencloud.images.request"
+COLLECTION = "opencloud.images"
+MAX_IMAGE_METADATA = 40  # Rackspace's absolute limit maxImageMeta
+USER_METADATA_LIMIT = MAX_IMAGE_METADATA - 3
+IN_PROGRESS = ("queued", "saving", "uploading", "importing")
+FAILED = ("killed", "deleted", "deactivated")
+# Rackspace reports the creation phase in Nova's image progress.
+PHASES = {0: "queued", 25: "creating", 50: "uploading", 100: "done"}
+
+
+def request_key(server_id, name, metadata):
+    """A stable key for "this image of this server": the same task arguments give the same key."""
+    text = json.dumps([server_id, name, metadata or {}], sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def check_request(name, metadata, timeout):
+    """The metadata as text, after the input checks that need no request: each error names its option."""
+    if not name or not name.strip():
+        raise ConfigError("name must not be empty: give the image a name (for example web01-{{ ansible_date_time.date }}).",
+                          option="name")
+    if timeout is not None and timeout <= 0:
+        raise ConfigError("timeout must be a positive number of seconds, not %s; large disks take hours." % timeout,
+                          option="timeout")
+    metadata = metadata or {}
+    if len(metadata) > USER_METADATA_LIMIT:
+        raise ConfigError("metadata has %d items; the platform allows %d per image and this collection uses 3 for its "
+                          "markers, so at most %d." % (len(metadata), MAX_IMAGE_METADATA, USER_METADATA_LIMIT),
+                          option="metadata")
+    for key, value in metadata.items():
+        if isinstance(value, (dict, list)) or value is None or key.startswith("opencloud.images."):
+            raise ConfigError("metadata.%s: values must be text, and the opencloud.images.* keys are the collection's own."
+                              % key, option="metadata")
+    return dict((key, str(value)) for key, value in metadata.items())
+
+
+def check_server(server):
+    """Refuse a server that cannot be imaged, saying what to do instead."""
+    if boots_from_volume(server):
+        raise ConfigError("Server %s (%s) boots from a volume: server images do not include volumes, not even the boot "
+                          "volume, so it cannot be imaged. Take a snapshot of its volume instead (Cloud Block Storage "
+                          "snapshot, or 'openstack volume snapshot create')." % (server.get("name"), server["id"]),
+                          option="server")
+    if server.get("status") not in IMAGEABLE_STATUSES:
+        raise ConfigError("Server %s (%s) is %s: only ACTIVE or SHUTOFF servers can be imaged. Repair or rebuild it first."
+                          % (server.get("name"), server["id"], server.get("status")), option="server")
+
+
+class ServerImager:
+    """Creates (or finds) the image of one server and waits for it, within one deadline.
+
+    ``clock`` and ``sleep`` are injectable so that tests of the timing rules run instantly.
+    """
+
+    def __init__(self, compute, images, timeout=7200, poll_interval=10, max_poll_interval=60, retries=2,
+                 clock=time.monotonic, sleep=time.sleep):
+        self.compute = compute
+        self.images = images
+        self.timeout = timeout
+        self.poll_interval = poll_interval
+        self.max_poll_interval = max_poll_interval
+        self.retries = retries
+        self.clock = clock
+        self.sleep = sleep
+        self.deadline = None
+        self.phases = []
+        self._started = None
+
+    # -- looking before asking
+    def existing(self, key):
+        """Images of an earlier run of the same request, newest first, failed ones left out."""
+        found = self.images.list(list_filters(properties={MARKER_REQUEST: key}, sort_key="created_at", sort_dir="desc"))
+        return [image for image in found if image.get("status") not in FAILED]
+
+    def plan(self, server, name, metadata, force_new):
+        """(action, image): ``reuse`` an active image, ``wait`` for one being made, or ``create``."""
+        check_server(server)
+        if not force_new:
+            for image in self.existing(request_key(server["id"], name, metadata)):
+                return ("reuse" if image.get("status") == "active" else "wait"), image
+        return "create", None
+
+    # -- doing
+    def run(self, server, name, metadata, force_new=False, wait=True):
+        """Image the server and return a result dict (image, action, attempts, waited, phases)."""
+        self._started = self.clock()
+        self.deadline = self._started + self.timeout
+        action, image = self.plan(server, name, metadata, force_new)
+        attempts = 0
+        if action == "create":
+            attempts, image_id = 1, self._request(server, name, metadata)
+        else:
+            image_id = image["id"]
+        while True:
+            if not wait:
+                return self._result(self.images.get(image_id), action, attempts)
+            try:
+                return self._result(self._wait_active(image_id), action, attempts)
+            except WaitFailed as failure:
+                if attempts > self.retries:
+                    raise WaitFailed("%s after %d attempt(s). The platform frees disk space when imaging starts, so "
+                                     "a later run may succeed." % (failure.message, max(attempts, 1)),
+                                     last=failure.last, waited=self._waited())
+                # A failed image is debris: remove it, then ask again (it may succeed this time).
+                self._delete_quietly(image_id)
+                action = "create"
+                attempts += 1
+                image_id = self._request(server, name, metadata)
+
+    def _request(self, server, name, metadata):
+        """createImage, waiting out a busy server (409) and rate limits (413/429) until the deadline."""
+        key = request_key(server["id"], name, metadata)
+        full_metadata = dict(metadata or {})
+        full_metadata.update({MARKER_CREATED_BY: COLLECTION, MARKER_SERVER: server["id"], MARKER_REQUEST: key})
+        while True:
+            self._wait_server_free(server["id"])
+            try:
+                return self.compute.create_image(server["id"], name, full_metadata)
+            except Conflict:
+                # Another image of this server started between our look and our request: if it is the
+                # same request (a concurrent run of this task), take it; else wait for the server.
+                for image in self.existing(key):
+                    return image["id"]
+            except OverLimit as exc:
+                self._pause(exc.retry_after or self.poll_interval, exc)
+
+    def _wait_server_free(self, server_id):
+        def task_state():
+            return self.compute.get_server(server_id).get(TASK_STATE)
+        try:
+            wait_for(task_state, lambda state: state not in IMAGE_TASK_STATES, timeout=self._remaining(),
+                     interval=self.poll_interval, max_interval=self.max_poll_interval,
+                     describe=lambda state: "server %s task_state %s (another image of it is being made)" % (server_id, state),
+                     clock=self.clock, sleep=self.sleep)
+        except WaitTimeout as exc:
+            raise WaitTimeout("Timed out waiting for server %s to finish the image it is already making (one image at a time "
+                              "per server); last task_state %s." % (server_id, exc.last), last=exc.last, waited=self._waited())
+
+    def _pause(self, seconds, cause):
+        remaining = self._remaining()
+        if remaining <= 0:
+            raise WaitTimeout("Timed out: the image request was still refused when the timeout ran out: %s" % cause.message,
+                              waited=self._waited())
+        self.sleep(min(seconds, remaining))
+
+    def _wait_active(self, image_id):
+        def poll():
+            try:
+                image = self.images.get(image_id)
+            except NotFound:
+                image = {"id": image_id, "status": "deleted"}
+            image["progress"] = self._progress(image)
+            return image
+
+        def failed(image):
+            if image["status"] in FAILED:
+                return "the image ended in status %s" % image["status"]
+            return None
+
+        try:
+            return wait_for(poll, lambda image: image["status"] == "active", failed=failed, timeout=self._remaining(),
+                            interval=self.poll_interval, max_interval=self.max_poll_interval, describe=describe_image,
+                            on_poll=self._record_phase, clock=self.clock, sleep=self.sleep).state
+        except WaitTimeout as exc:
+            raise WaitTimeout("Timed out after %d s waiting for %s. It goes on in the cloud: run the same task again "
+                              "(or image_info with this id) to pick it up." % (self._waited(), describe_image(exc.last)),
+                              last=exc.last, waited=self._waited())
+
+    def _progress(self, image):
+        if image["status"] == "active":
+            return 100
+        progress = self.compute.image_progress(image["id"])
+        return progress if progress is not None else (0 if image["status"] == "queued" else 50)
+
+    def _record_phase(self, image):
+        phase = PHASES.get(image["progress"], "%s%%" % image["progress"])
+        if not self.phases or self.phases[-1]["phase"] != phase:
+            self.phases.append({"phase": phase, "progress": image["progress"], "status": image["status"],
+                                "after": round(self._waited(), 1)})
+
+    def _delete_quietly(self, image_id):
+        try:
+            self.images.delete(image_id)
+        except NotFound:
+            pass
+
+    def _remaining(self):
+        return self.deadline - self.clock()
+
+    def _waited(self):
+        return self.clock() - self._started
+
+    def _result(self, image, action, attempts):
+        return {"image": image, "action": action, "attempts": attempts, "waited": round(self._waited(), 1),
+                "phases": self.phases}
+
+
+def describe_image(image):
+    if not isinstance(image, dict):
+        return str(image)
+    return "image %s (status %s, progress %s: %s)" % (image.get("id"), image.get("status"), image.get("progress"),
+                                                      PHASES.get(image.get("progress"), "unknown phase"))

@@ -1,0 +1,224 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: opencloud.images contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: image
+short_description: Update or delete an existing image
+version_added: 0.1.0
+description:
+  - Changes the name, tags, custom properties and protection of an image with one JSON-patch request, only where they
+    differ; or deletes the image (O(state=absent)) and waits until it is gone.
+  - A protected image is not deleted unless O(unprotect=true) says to remove the protection first.
+  - To create an image of a server, use M(opencloud.images.image_create).
+author:
+  - opencloud.images maintainers (@opencloud)
+extends_documentation_fragment:
+  - opencloud.images.auth
+attributes:
+  check_mode:
+    support: full
+    description: Reports the changes (and the diff) without making them.
+  diff_mode:
+    support: full
+    description: Shows name, tags, properties and protection before and after.
+options:
+  image:
+    description:
+      - Id or name of the image. A name shared by several images is an error that lists them; use the id then.
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) updates the image; V(absent) deletes it (an image that is already gone is not an error).
+    type: str
+    choices: [present, absent]
+    default: present
+  name:
+    description:
+      - New name.
+    type: str
+  tags:
+    description:
+      - Tags the image must carry. With O(purge_tags=true) (the default), exactly these tags.
+    type: list
+    elements: str
+  purge_tags:
+    description:
+      - Remove tags not listed in O(tags). With V(false), O(tags) are added to those the image has.
+    type: bool
+    default: true
+  properties:
+    description:
+      - Custom properties to set (as text). A property set to V(null) is removed. Properties not listed are left alone.
+      - Standard and read-only fields (status, owner, size...) and C(com.rackspace*) properties cannot be set.
+    type: dict
+  protected:
+    description:
+      - Protect the image from deletion, or remove the protection.
+    type: bool
+  unprotect:
+    description:
+      - With O(state=absent), remove the protection of a protected image before deleting it. Without it, deleting a
+        protected image fails and changes nothing.
+    type: bool
+    default: false
+  wait:
+    description:
+      - With O(state=absent), wait until the image is gone.
+    type: bool
+    default: true
+  timeout:
+    description:
+      - Seconds to wait for the deletion.
+    type: int
+    default: 600
+'''
+
+EXAMPLES = r'''
+- name: Keep a known-good image, and say so
+  opencloud.images.image:
+    image: web01-release-42
+    protected: true
+    tags: [release, known-good]
+    properties:
+      com.example.release: "42"
+
+- name: Rename an image and drop a property
+  opencloud.images.image:
+    image: 0d2c7b5e-3a4f-4c1e-9a55-1c4b8a3e9f10
+    name: web01-golden
+    properties:
+      com.example.scratch: null
+
+- name: Delete an image, even a protected one
+  opencloud.images.image:
+    image: web01-release-41
+    state: absent
+    unprotect: true
+'''
+
+RETURN = r'''
+image:
+  description: The image after the change (before the deletion for O(state=absent)).
+  returned: when the image exists
+  type: dict
+  sample: {"id": "0d2c7b5e-3a4f-4c1e-9a55-1c4b8a3e9f10", "name": "web01-golden", "protected": true, "tags": ["release"]}
+operations:
+  description: The JSON-patch operations sent (or that would be sent in check mode).
+  returned: O(state=present)
+  type: list
+  elements: dict
+  sample: [{"op": "replace", "path": "/name", "value": "web01-golden"}]
+diff:
+  description: Name, tags, properties and protection before and after (shown with C(--diff)).
+  returned: when the image exists
+  type: dict
+api_trace:
+  description: The API calls made, with secrets masked.
+  returned: when run with C(-vvvv)
+  type: list
+  elements: str
+'''
+
+from ansible_collections.opencloud.images.plugins.module_utils.base import OpenCloudModule
+from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, WaitTimeout
+from ansible_collections.opencloud.images.plugins.module_utils.images import ImageService, patch_operations
+from ansible_collections.opencloud.images.plugins.module_utils.waiting import wait_for
+
+
+def view(image):
+    """What the diff shows: the fields this module changes."""
+    if not image:
+        return {}
+    standard = ("id", "name", "tags", "protected", "status", "visibility", "owner")
+    return {"name": image.get("name"), "tags": sorted(image.get("tags") or []), "protected": image.get("protected"),
+            "properties": dict((k, v) for k, v in image.items() if k not in standard and isinstance(v, str))}
+
+
+class ImageModule(OpenCloudModule):
+    argument_spec = dict(
+        image=dict(type="str", required=True),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        name=dict(type="str"),
+        tags=dict(type="list", elements="str"),
+        purge_tags=dict(type="bool", default=True),
+        properties=dict(type="dict"),
+        protected=dict(type="bool"),
+        unprotect=dict(type="bool", default=False),
+        wait=dict(type="bool", default=True),
+        timeout=dict(type="int", default=600),
+    )
+
+    def run(self):
+        p = self.params
+        images = ImageService(self.cloud)
+        image = self.find(images)
+        if p["state"] == "absent":
+            return self.delete(images, image)
+        tags = p["tags"]
+        if tags is not None and not p["purge_tags"]:
+            tags = sorted(set(image.get("tags") or []) | set(tags))
+        if p["name"] is not None and not p["name"].strip():
+            raise ConfigError("name must not be empty.", option="name")
+        ops = patch_operations(image, name=p["name"], tags=tags, properties=p["properties"], protected=p["protected"])
+        after = image
+        if ops and not self.check_mode:
+            after = images.update(image["id"], ops)
+        return dict(changed=bool(ops), image=after, operations=ops, diff=self.diff(image, after, ops))
+
+    def find(self, images):
+        found = images.find(self.params["image"])
+        if len(found) > 1:
+            raise ConfigError("Several images are named '%s': %s. Give image as one of these ids." % (
+                self.params["image"], ", ".join("%s (%s)" % (i["id"], i.get("created_at")) for i in found)), option="image")
+        if not found:
+            if self.params["state"] == "absent":
+                return None
+            raise ConfigError("No image with id or name '%s' in region %s." % (self.params["image"], self.cloud.region),
+                              option="image")
+        return found[0]
+
+    def diff(self, before, after, ops):
+        if self.check_mode and ops:
+            after = dict(before)
+            for op in ops:
+                if op["op"] == "remove":
+                    after.pop(op["path"][1:], None)
+                else:
+                    after[op["path"][1:]] = op["value"]
+        return {"before": view(before), "after": view(after)}
+
+    def delete(self, images, image):
+        if image is None:
+            return dict(changed=False)
+        if image.get("protected") and not self.params["unprotect"]:
+            raise ConfigError("Image %s (%s) is protected, so it was not deleted. Set unprotect: true to remove the protection "
+                              "and delete it, or protected: false first." % (image.get("name"), image["id"]), option="unprotect")
+        result = dict(changed=True, image=image, diff={"before": view(image), "after": {}})
+        if self.check_mode:
+            return result
+        if image.get("protected"):
+            images.update(image["id"], patch_operations(image, protected=False))
+        images.delete(image["id"])
+        if self.params["wait"]:
+            try:
+                wait_for(lambda: images.status_or_gone(image["id"]), lambda status: status == "deleted",
+                         timeout=self.params["timeout"], interval=1, max_interval=10,
+                         describe=lambda status: "image %s (status %s)" % (image["id"], status))
+            except WaitTimeout as exc:
+                raise WaitTimeout("The image was asked to be deleted but is still there after %d s: %s" % (
+                    self.params["timeout"], exc.message), last=exc.last, waited=exc.waited)
+        return result
+
+
+def main():
+    ImageModule.main()
+
+
+if __name__ == "__main__":
+    main()
