@@ -26,12 +26,14 @@ class CloudSession:
     @property
     def auth(self):
         if self._auth is None:
-            self._auth = self._load_cached() or self._authenticate()
+            if self.cache is None:
+                self._auth = self._authenticate()
+            else:
+                with self.cache.lock(self.config.cache_key()):
+                    self._auth = self._load_cached() or self._authenticate()
         return self._auth
 
     def _load_cached(self):
-        if self.cache is None:
-            return None
         data = self.cache.load(self.config.cache_key(), self.config.secret)
         if not data:
             return None

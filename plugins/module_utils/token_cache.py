@@ -12,12 +12,14 @@ secret for the same user never gets the cached token of a right one.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import calendar
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import re
 import time
-import calendar
 
 # Tokens this close to expiry are not reused: a long wait must not start with a dying token.
 EXPIRY_MARGIN = 300
@@ -94,6 +96,17 @@ class TokenCache:
             if os.path.exists(tmp):
                 os.unlink(tmp)
             raise
+
+    @contextlib.contextmanager
+    def lock(self, key):
+        """Hold the identity's lock file: parallel forks of one playbook wait for the first login, then reuse it."""
+        os.makedirs(self.directory, mode=0o700, exist_ok=True)
+        fd = os.open(self._path(key)[:-len(".json")] + ".lock", os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
 
     def invalidate(self, key):
         try:

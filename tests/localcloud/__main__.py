@@ -7,6 +7,7 @@ import signal
 import sys
 
 from .server import LocalCloud, check_loopback
+from .servers import DEFAULT_CONFIG, IMAGE_TASK_STATES, merged_config
 from .state import DEFAULT_TOKEN_TTL
 
 
@@ -18,14 +19,45 @@ def _write_port_file(path, cloud):
     os.replace(partial, path)
 
 
+def _phase_seconds(text):
+    """``S`` for every phase, or ``S1,S2,S3`` for image_snapshot, image_pending_upload and image_uploading."""
+    values = [float(part) for part in text.split(",")]
+    if len(values) == 1:
+        values *= len(IMAGE_TASK_STATES)
+    if len(values) != len(IMAGE_TASK_STATES):
+        raise ValueError(f"give one number or {len(IMAGE_TASK_STATES)}")
+    return dict(zip(IMAGE_TASK_STATES, values))
+
+
+def compute_config(args):
+    """The compute config changes the command line asks for (validated; ValueError otherwise)."""
+    changes = {}
+    if args.image_phase_seconds is not None:
+        changes["image_phase_seconds"] = _phase_seconds(args.image_phase_seconds)
+    if args.images_per_host_group is not None:
+        changes["images_per_host_group"] = args.images_per_host_group
+    if args.overlimit_retry_after is not None:
+        changes["overlimit_retry_after"] = args.overlimit_retry_after
+    merged_config(DEFAULT_CONFIG, changes)
+    return changes
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m localcloud", description="Local emulator of the Rackspace cloud APIs, for tests.")
     parser.add_argument("--host", default="127.0.0.1", help="loopback IP address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free one (default 0)")
     parser.add_argument("--port-file", metavar="PATH", help='write {"url": ..., "port": ...} as JSON here once listening')
-    parser.add_argument("--seed", default="default", help="default, empty (no images) or the path of a JSON seed file (default: default)")
+    parser.add_argument("--seed", default="default", help="default, empty (no images or servers) or the path of a JSON seed file (default: default)")
     parser.add_argument("--token-ttl", type=int, default=DEFAULT_TOKEN_TTL, metavar="SECONDS", help="token lifetime (default 86400)")
     parser.add_argument("--quiet", action="store_true", help="do not log requests")
+    phases = DEFAULT_CONFIG["image_phase_seconds"]
+    parser.add_argument("--image-phase-seconds", metavar="S[,S,S]",
+                        help=f"length of the createImage phases {', '.join(IMAGE_TASK_STATES)}: one number for all, or three "
+                             f"(default {','.join(str(phases[phase]) for phase in IMAGE_TASK_STATES)})")
+    parser.add_argument("--images-per-host-group", type=int, metavar="N",
+                        help="images in progress at once per host group; more get 413 overLimit (default: no limit)")
+    parser.add_argument("--overlimit-retry-after", type=int, metavar="SECONDS",
+                        help=f"Retry-After of that 413 (default {DEFAULT_CONFIG['overlimit_retry_after']})")
     args = parser.parse_args(argv)
     try:
         check_loopback(args.host)
@@ -34,7 +66,11 @@ def main(argv=None):
     if args.token_ttl <= 0:
         parser.error("--token-ttl must be positive")
     try:
-        cloud = LocalCloud(args.host, args.port, args.seed, args.token_ttl, quiet=args.quiet)
+        config = compute_config(args)
+    except ValueError as exc:
+        parser.error(f"bad compute option: {exc}")
+    try:
+        cloud = LocalCloud(args.host, args.port, args.seed, args.token_ttl, quiet=args.quiet, config=config)
     except (OSError, ValueError, TypeError, KeyError) as exc:
         parser.error(f"cannot start: {exc}")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

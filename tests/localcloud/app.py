@@ -8,11 +8,11 @@ Adding a service means adding its module to ``SERVICE_MODULES``.
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from . import control, identity, images
+from . import compute, control, identity, images
 from .errors import json_response
 from .state import EXTENSION_KEY
 
-SERVICE_MODULES = (identity, images, control)
+SERVICE_MODULES = (identity, images, compute, control)
 
 
 def module_for(path):
@@ -31,6 +31,11 @@ def create_app(state):
     app.extensions[EXTENSION_KEY] = state
     for module in SERVICE_MODULES:
         app.register_blueprint(module.blueprint)
+
+    @app.before_request
+    def settle():
+        """Processes that run on their own (snapshots) are brought up to the current time before anything reads the state."""
+        state.settle()
 
     @app.before_request
     def inject_fault():

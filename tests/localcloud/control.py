@@ -10,6 +10,8 @@ import re
 from flask import Blueprint, request
 
 from .errors import json_response
+from .seed import default_server_image
+from .servers import merged_config
 from .state import Fault, current_state
 
 SERVICE = "control"
@@ -47,6 +49,7 @@ def get_state():
 
 @blueprint.post("/reset")
 def reset():
+    """Back to the seed, and to the config the local cloud started with."""
     current_state().reset()
     return "", 204
 
@@ -68,6 +71,74 @@ def create_image():
         except ValueError as exc:
             raise ControlError(str(exc)) from None
         return json_response(image, 201)
+
+
+# servers and the compute config
+
+SERVER_FIELDS = {"region": str, "owner": str, "name": str, "id": str, "host_group": str, "image_id": str, "boot_from_volume": bool,
+                 "status": str, "task_state": str, "metadata": dict, "flavor": str, "disk_config": str}
+
+
+@blueprint.post("/servers")
+def create_server():
+    """Body: ``{"region", "owner", "name", "host_group"?, "image_id"? (the region's Ubuntu image), "boot_from_volume"? (false),
+    "status"? (ACTIVE), "task_state"?, "metadata"?, "flavor"?, "disk_config"?, "id"?}``; answers 201 with the server, hidden fields included.
+    """
+    body = _body()
+    unknown = set(body) - set(SERVER_FIELDS)
+    if unknown:
+        raise ControlError(f"unknown fields: {', '.join(sorted(unknown))}")
+    for key in ("region", "owner", "name"):
+        if key not in body:
+            raise ControlError(f"'{key}' (a string) is required")
+    for key, kind in SERVER_FIELDS.items():
+        if key in body and not isinstance(body[key], kind):
+            raise ControlError(f"'{key}' must be a {kind.__name__}")
+    body["region"] = body["region"].upper()
+    body["server_id"] = body.pop("id", None)
+    if not body.get("boot_from_volume"):
+        body.setdefault("image_id", default_server_image(body["region"]))
+    state = current_state()
+    with state.lock:
+        try:
+            server = state.add_server(**body)
+        except ValueError as exc:
+            raise ControlError(str(exc)) from None
+        return json_response(server.describe(), 201)
+
+
+@blueprint.post("/servers/<server_id>/fail-next-image")
+def fail_next_image(server_id):
+    """The server's next createImage fails once, as on a full disk: the image ends ``killed`` after its upload phase."""
+    state = current_state()
+    with state.lock:
+        server = state.find_server(server_id)
+        if server is None:
+            return json_response({"error": f"no server {server_id}"}, 404)
+        server.fail_next_image = True
+        return json_response(server.describe())
+
+
+@blueprint.get("/config")
+def get_config():
+    state = current_state()
+    with state.lock:
+        return json_response(state.config)
+
+
+@blueprint.post("/config")
+def set_config():
+    """Body: any of ``{"image_phase_seconds": {"image_snapshot", "image_pending_upload", "image_uploading"}, "images_per_host_group",
+    "overlimit_retry_after"}``; answers with the whole config. New phase lengths apply to snapshots started from then on.
+    """
+    body = _body()
+    state = current_state()
+    with state.lock:
+        try:
+            state.config = merged_config(state.config, body)
+        except ValueError as exc:
+            raise ControlError(str(exc)) from None
+        return json_response(state.config)
 
 
 @blueprint.get("/requests")

@@ -30,6 +30,12 @@ def rax_fault(code, message, headers=None):
     return json_response({name: {"code": code, "message": message}}, code, headers)
 
 
+def rax_over_limit(message, retry_after):
+    """Nova's 413: the wait in seconds goes in ``Retry-After`` and, as text, in ``retryAfter`` (nova.api.openstack.wsgi.Fault)."""
+    retry = str(retry_after)
+    return json_response({"overLimit": {"code": 413, "message": message, "retryAfter": retry}}, 413, {"Retry-After": retry})
+
+
 def keystone_error(code, message, extra=None, headers=None):
     """Keystone's error body; 401s carry ``WWW-Authenticate`` pointing at the identity service, as upstream."""
     error = {"code": code, "title": HTTPStatus(code).phrase, "message": message, **(extra or {})}

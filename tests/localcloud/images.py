@@ -13,9 +13,10 @@ from functools import cmp_to_key
 from urllib.parse import urlencode
 
 from flask import Blueprint, g, request
+from werkzeug.datastructures import MultiDict
 
 from .errors import KEYSTONE_UNAUTHORIZED, GlanceError, json_response, keystone_error
-from .state import UNLISTED_STATUSES, current_state, isotime, utcnow
+from .state import UNLISTED_STATUSES, current_state, isotime
 
 SERVICE = "image"
 PATH_RE = re.compile(r"^/regions/[^/]+/image(/|$)")
@@ -134,7 +135,7 @@ def _validate_value(name, value):
 
 
 def _touch(image):
-    image["updated_at"] = isotime(utcnow())
+    image["updated_at"] = isotime(current_state().now())
 
 
 # GET /v2/images
@@ -282,12 +283,24 @@ class _ImageQuery:
         return 0
 
 
+def _select(region, tenant, query):
+    """Every image of the region the query selects for the tenant, in its order (no paging)."""
+    state = current_state()
+    with state.lock:
+        return sorted((image for image in state.images[region].values() if query.selects(image, tenant)), key=cmp_to_key(query.compare))
+
+
+def default_listing(region, tenant):
+    """What ``GET /v2/images`` without parameters lists for the tenant, all pages, newest first; Nova's image list shows the same."""
+    return _select(region, tenant, _ImageQuery(MultiDict()))
+
+
 @blueprint.get("/v2/images")
 def list_images():
     state = current_state()
     query = _ImageQuery(request.args)
     with state.lock:
-        images = sorted((image for image in state.images[g.region].values() if query.selects(image, g.tenant)), key=cmp_to_key(query.compare))
+        images = _select(g.region, g.tenant, query)
         if query.marker is not None:
             marker = state.image(g.region, query.marker)
             if marker is None:

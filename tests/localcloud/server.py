@@ -37,11 +37,12 @@ class LocalCloud:
     """The emulator on its own port; the socket is bound on construction, so ``url`` and ``port`` are known at once.
 
     In tests: ``with LocalCloud() as lc: requests.get(lc.url + "/identity/")``, and ``lc.state`` to inspect or steer it.
+    ``config`` changes the compute defaults (``servers.DEFAULT_CONFIG``); a reset comes back to it.
     """
 
-    def __init__(self, host="127.0.0.1", port=0, seed="default", token_ttl=DEFAULT_TOKEN_TTL, quiet=True):
+    def __init__(self, host="127.0.0.1", port=0, seed="default", token_ttl=DEFAULT_TOKEN_TTL, quiet=True, config=None):
         check_loopback(host)
-        self.state = CloudState(load_seed(seed), token_ttl)
+        self.state = CloudState(load_seed(seed), token_ttl, config=config)
         self.app = create_app(self.state)
         handler = _QuietHandler if quiet else _PathOnlyHandler
         self._server = make_server(host, port, self.app, threaded=True, request_handler=handler)

@@ -2,9 +2,11 @@
 
 One ``CloudState`` backs one running app. The web server is threaded, so every read or write of the
 mutable parts goes through ``CloudState.lock`` (re-entrant: helpers can be called with it held).
+Time comes from ``CloudState.now()``, an injectable clock, so tests can step through slow processes instantly.
 """
 
 import copy
+import hashlib
 import re
 import secrets
 import threading
@@ -15,10 +17,17 @@ from typing import Optional
 
 from flask import current_app
 
+from .servers import (DEFAULT_CONFIG, INHERITED_ATTRIBUTES, NON_INHERITABLE, TASK_STATES, VM_STATES, Server, SnapshotJob, merged_config,
+                      snapshot_image_size)
+
 DEFAULT_TOKEN_TTL = 24 * 3600
 EXTENSION_KEY = "localcloud"
 # Image states that upstream Glance never lists.
 UNLISTED_STATUSES = ("killed", "deleted")
+# Glance's own image attributes; every other key of an image is a custom property (Nova shows those as metadata).
+CORE_ATTRIBUTES = ("id", "name", "status", "visibility", "protected", "tags", "created_at", "updated_at", "self", "file", "schema", "owner",
+                   "size", "checksum", "container_format", "disk_format", "min_disk", "min_ram", "virtual_size", "os_hidden", "os_hash_algo",
+                   "os_hash_value", "direct_url", "locations")
 
 
 def utcnow():
@@ -81,25 +90,44 @@ class Fault:
                 "headers": dict(self.headers), "body": self.body}
 
 
+def _checksum(text):
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
 class CloudState:
-    def __init__(self, seed, token_ttl=DEFAULT_TOKEN_TTL):
+    """``clock``: a callable returning the current (aware) datetime; ``config``: changes to ``servers.DEFAULT_CONFIG``."""
+
+    def __init__(self, seed, token_ttl=DEFAULT_TOKEN_TTL, clock=None, config=None):
         self.lock = threading.RLock()
         self.token_ttl = token_ttl
+        self.clock = clock or utcnow
         self._seed = copy.deepcopy(seed)
+        self._config = merged_config(DEFAULT_CONFIG, config or {})
         self.reset()
 
+    def now(self):
+        return self.clock()
+
     def reset(self):
-        """Back to the seed: accounts, regions and images as seeded; no tokens, faults or log."""
+        """Back to the seed and the starting config: accounts, regions, images and servers as seeded; no tokens, faults or log."""
         with self.lock:
+            self.config = copy.deepcopy(self._config)
             self.regions = list(self._seed["regions"])
             self.accounts = {entry["username"]: Account(**copy.deepcopy(entry)) for entry in self._seed["accounts"]}
             self.tokens = {}
             self.images = {region: {} for region in self.regions}
             self.members = {}  # image id -> {tenant: member status}
+            self.servers = {region: {} for region in self.regions}
+            self.jobs = {}  # image id -> SnapshotJob, while the snapshot is in progress
             self.request_log = []
             self.faults = []
             for entry in copy.deepcopy(self._seed["images"]):
                 self.add_image(**entry)
+            for entry in copy.deepcopy(self._seed.get("servers", [])):
+                in_progress = entry.pop("snapshot_in_progress", None)
+                server = self.add_server(**entry)
+                if in_progress:
+                    self.start_snapshot(server, **in_progress)
 
     # accounts and tokens
 
@@ -117,7 +145,7 @@ class CloudState:
         return None, None
 
     def issue_token(self, account, methods, expires_at=None):
-        now = utcnow()
+        now = self.now()
         token = Token(id=secrets.token_urlsafe(32), username=account.username, tenant_id=account.tenant_id, methods=list(methods),
                       issued_at=now, expires_at=expires_at or now + timedelta(seconds=self.token_ttl))
         with self.lock:
@@ -128,12 +156,12 @@ class CloudState:
         """The token with this id if it exists and has not expired, else None."""
         with self.lock:
             token = self.tokens.get(token_id)
-        if token is None or token.expires_at <= utcnow():
+        if token is None or token.expires_at <= self.now():
             return None
         return token
 
     def expire_tokens(self):
-        past = utcnow() - timedelta(seconds=1)
+        past = self.now() - timedelta(seconds=1)
         with self.lock:
             for token in self.tokens.values():
                 token.expires_at = past
@@ -147,7 +175,7 @@ class CloudState:
             if region not in self.images:
                 raise ValueError(f"unknown region {region!r}")
             image_id = fields.pop("id", None) or str(uuid.uuid4())
-            created = fields.pop("created_at", None) or isotime(utcnow())
+            created = fields.pop("created_at", None) or isotime(self.now())
             image = {"id": image_id, "name": None, "status": "active", "visibility": "private", "protected": False, "tags": [],
                      "created_at": created, "updated_at": created, "self": f"/v2/images/{image_id}",
                      "file": f"/v2/images/{image_id}/file", "schema": "/v2/schemas/image", "owner": owner, "size": None,
@@ -163,9 +191,15 @@ class CloudState:
             return self.images.get(region, {}).get(image_id)
 
     def delete_image(self, region, image_id):
+        """Delete an image; a snapshot still in progress stops, and its server's task state clears (as Nova's ImageNotFound handling)."""
         with self.lock:
             del self.images[region][image_id]
             self.members.pop(image_id, None)
+            job = self.jobs.pop(image_id, None)
+            server = job and self.servers[job.region].get(job.server_id)
+            if server is not None:
+                server.task_state = None
+                server.updated = isotime(self.now())
 
     def member_status(self, image_id, tenant):
         """The tenant's membership status for the image, or None if it is not a member."""
@@ -176,6 +210,95 @@ class CloudState:
         """Whether the tenant may see the image at all (owner, public/community, or any member status)."""
         return (image["owner"] == tenant or image["visibility"] in ("public", "community")
                 or self.member_status(image["id"], tenant) is not None)
+
+    # servers and snapshots
+
+    def add_server(self, region, owner, name, server_id=None, host_group=None, image_id=None, boot_from_volume=False, status="ACTIVE",
+                   task_state=None, metadata=None, flavor=None, created=None, disk_config="AUTO", fault=None):
+        """Create a server; it remembers what its base image (if in the store) passes on to snapshots, as Nova does at boot."""
+        with self.lock:
+            if region not in self.servers:
+                raise ValueError(f"unknown region {region!r}")
+            if status not in VM_STATES:
+                raise ValueError(f"unknown status {status!r}; one of {', '.join(VM_STATES)}")
+            if task_state is not None and task_state not in TASK_STATES:
+                raise ValueError(f"unknown task_state {task_state!r}; one of {', '.join(TASK_STATES)}")
+            if boot_from_volume == bool(image_id):
+                raise ValueError("a server has either an image_id or boot_from_volume")
+            server_id = server_id or str(uuid.uuid4())
+            if any(server_id in servers for servers in self.servers.values()):
+                raise ValueError(f"server {server_id} exists")
+            base = self.images[region].get(image_id or "") or {}
+            inherited = {key: value for key, value in base.items()
+                         if key in INHERITED_ATTRIBUTES or (key not in CORE_ATTRIBUTES and key not in NON_INHERITABLE)}
+            account = next((account for account in self.accounts.values() if account.tenant_id == owner), None)
+            server = Server(id=server_id, region=region, tenant_id=owner, user_id=account.user_id if account else "", name=name,
+                            host_group=host_group or f"host-{server_id[:8]}", image_id=image_id or "", flavor_id=flavor or "general1-1",
+                            created=created or isotime(self.now()), vm_state=VM_STATES[status], task_state=task_state,
+                            metadata=dict(metadata or {}), base_image=inherited, disk_config=disk_config, fault=fault)
+            self.servers[region][server_id] = server
+            return server
+
+    def find_server(self, server_id):
+        """The server with this id in any region, or None."""
+        with self.lock:
+            return next((servers[server_id] for servers in self.servers.values() if server_id in servers), None)
+
+    def start_snapshot(self, server, name, metadata=None, image_id=None, hold=None, started=None):
+        """Nova's createImage once accepted: a queued image in Glance and a job that moves it on; returns the image.
+
+        ``started`` (ISO 8601, default now) backdates it, for seeds; ``hold`` keeps it in that task state for good.
+        """
+        with self.lock:
+            start = datetime.fromisoformat(started.replace("Z", "+00:00")) if started else self.now()
+            # Glance's own attributes win over custom properties of the same name (as in a Glance v2 image view).
+            custom = {key: value for key, value in (metadata or {}).items() if key not in CORE_ATTRIBUTES}
+            image = self.add_image(server.region, server.tenant_id, id=image_id, name=name, status="queued", created_at=isotime(start))
+            image.update({**server.base_image, "image_type": "snapshot", "instance_uuid": server.id, "base_image_ref": server.image_id,
+                          "user_id": server.user_id, **custom})
+            job = SnapshotJob(image_id=image["id"], region=server.region, server_id=server.id, host_group=server.host_group,
+                              started=start, phase_seconds=dict(self.config["image_phase_seconds"]), fail=server.fail_next_image,
+                              hold=hold)
+            server.fail_next_image = False
+            self.jobs[image["id"]] = job
+            self._apply(job, job.stage_at(self.now()))
+            return image
+
+    def images_in_progress(self, region, host_group):
+        with self.lock:
+            return sum(1 for job in self.jobs.values() if (job.region, job.host_group) == (region, host_group))
+
+    def snapshot_progress(self, image):
+        """Nova's image ``progress``: the phase marker of a snapshot in progress, 100 once active, else 0."""
+        if image["status"] == "active":
+            return 100
+        with self.lock:
+            job = self.jobs.get(image["id"])
+            return job.applied.progress if job else 0
+
+    def settle(self):
+        """Bring every snapshot in progress up to the current time."""
+        with self.lock:
+            now = self.now()
+            for job in list(self.jobs.values()):
+                self._apply(job, job.stage_at(now))
+
+    def _apply(self, job, stage):
+        """Write a stage to the image and the server; stamped with the time the stage began, not the time it was noticed."""
+        if stage == job.applied:
+            return
+        since = isotime(stage.since)
+        image = self.images[job.region][job.image_id]
+        image.update(status=stage.status, updated_at=since)
+        if stage.status == "active":
+            image.update(size=snapshot_image_size(job.image_id), checksum=_checksum(f"{job.region}/{job.image_id}"))
+        server = self.servers[job.region][job.server_id]
+        if server.task_state != stage.task_state:
+            server.task_state = stage.task_state
+            server.updated = since
+        job.applied = stage
+        if stage.task_state is None:
+            del self.jobs[job.image_id]
 
     # request log and fault injection
 
@@ -200,7 +323,8 @@ class CloudState:
 
     def snapshot(self):
         """Everything a test may want to inspect, without secrets (no passwords, keys or token ids)."""
-        now = utcnow()
+        self.settle()
+        now = self.now()
         with self.lock:
             return {
                 "token_ttl": self.token_ttl,
@@ -212,6 +336,10 @@ class CloudState:
                             "expired": t.expires_at <= now} for t in self.tokens.values()],
                 "images": copy.deepcopy(self.images),
                 "members": copy.deepcopy(self.members),
+                "servers": {region: {server_id: server.describe() for server_id, server in servers.items()}
+                            for region, servers in self.servers.items()},
+                "snapshots": [job.describe() for job in self.jobs.values()],
+                "config": copy.deepcopy(self.config),
                 "faults": [fault.describe() for fault in self.faults],
                 "requests": len(self.request_log),
             }

@@ -287,10 +287,10 @@ def test_glance_errors_follow_the_accept_header(client, demo):
 def test_default_list_is_own_and_public_images_of_the_region(client, demo, consumer):
     assert sorted(names(client.get(IMAGES, headers=demo))) == sorted([
         "Ubuntu 24.04 LTS (Noble Numbat) (PVHVM)", "CentOS Stream 9 (PVHVM)", "Windows Server 2022 Standard (PVHVM)",
-        "web01-2026-11-20", "dc01-2026-11-21"])
+        "Fortinet FortiGate-VM 7.4 (PVHVM)", "web01-2026-11-20", "dc01-2026-11-21", "busy01-2026-11-26"])
     assert "consumer-private-2026-11-23" in names(client.get(IMAGES, headers=consumer))
     assert "web01-2026-11-20" not in names(client.get(IMAGES, headers=consumer))
-    assert names(client.get("/regions/ORD/image/v2/images?owner=100001", headers=demo)) == ["db01-2026-11-22"]
+    assert names(client.get("/regions/ORD/image/v2/images?owner=100001", headers=demo)) == ["busy01-2026-11-26", "db01-2026-11-22"]
 
 
 def test_list_defaults_to_newest_first(client, demo):
@@ -303,14 +303,14 @@ def test_list_defaults_to_newest_first(client, demo):
     ("name=in:web01-2026-11-20,dc01-2026-11-21", ["dc01-2026-11-21", "web01-2026-11-20"]),
     ("status=active&owner=100001", ["dc01-2026-11-21", "web01-2026-11-20"]),
     ("status=bogus", []),
-    ("visibility=private", ["dc01-2026-11-21", "web01-2026-11-20"]),
+    ("visibility=private", ["busy01-2026-11-26", "dc01-2026-11-21", "web01-2026-11-20"]),
     ("visibility=public&os_type=windows", ["Windows Server 2022 Standard (PVHVM)"]),
     ("image_type=snapshot&com.example.role=web", ["web01-2026-11-20"]),
     ("size_min=2147483648&size_max=9663676416", ["web01-2026-11-20", "Windows Server 2022 Standard (PVHVM)"]),
     ("min_disk=40", ["Windows Server 2022 Standard (PVHVM)"]),
     ("protected=true", []),
-    ("sort_key=name&sort_dir=asc&owner=100001", ["dc01-2026-11-21", "web01-2026-11-20"]),
-    ("sort=name:desc&owner=100001", ["web01-2026-11-20", "dc01-2026-11-21"]),
+    ("sort_key=name&sort_dir=asc&owner=100001", ["busy01-2026-11-26", "dc01-2026-11-21", "web01-2026-11-20"]),
+    ("sort=name:desc&owner=100001", ["web01-2026-11-20", "dc01-2026-11-21", "busy01-2026-11-26"]),
 ])
 def test_list_filters(client, demo, query, expected):
     assert names(client.get(f"{IMAGES}?{query}", headers=demo)) == expected
@@ -597,7 +597,7 @@ def test_default_seed():
     state = CloudState(seed)
     for region in REGIONS:
         base = [image for image in state.images[region].values() if image["owner"] == "rackspace"]
-        assert len(base) == 3
+        assert len(base) == 4
         assert all(image["visibility"] == "public" and image["image_type"] == "base" and "com.rackspace__1__options" in image for image in base)
     snapshots = [(region, image) for region in REGIONS for image in state.images[region].values() if image["owner"] == "100001"]
     assert {region for region, image in snapshots} == {"DFW", "ORD"}

@@ -4,6 +4,9 @@ __metaclass__ = type
 
 import os
 import stat
+import subprocess
+import sys
+import time
 
 from ansible_collections.opencloud.images.plugins.module_utils.token_cache import TokenCache, parse_expiry
 
@@ -54,3 +57,18 @@ def test_parse_expiry_formats():
     assert parse_expiry("2014-11-24T23:05:39+01:00") == 1416866739
     assert parse_expiry("2014-11-24T22:05:39.000000") == 1416866739
     assert parse_expiry("tomorrow") is None
+
+
+def test_lock_serialises_logins_across_processes(tmp_path):
+    cache = make_cache(tmp_path)
+    contender = [sys.executable, "-c", "import sys, time\n"
+                 "from ansible_collections.opencloud.images.plugins.module_utils.token_cache import TokenCache\n"
+                 "with TokenCache(sys.argv[1]).lock('k1'):\n"
+                 "    print(time.time())\n", str(tmp_path / "tokens")]
+    with cache.lock("k1"):
+        process = subprocess.Popen(contender, stdout=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+        time.sleep(1)
+        released = time.time()
+    got_lock = float(process.communicate(timeout=30)[0])
+    assert got_lock >= released, "the other process must wait for the lock"
+    assert stat.S_IMODE(os.stat(str(tmp_path / "tokens" / "k1.lock")).st_mode) == 0o600

@@ -1,0 +1,178 @@
+"""Servers and their snapshots, as Nova keeps them; compute.py turns them into the wire format.
+
+A snapshot is a ``SnapshotJob`` started by createImage. Which stage it is in follows from the time since it started,
+worked out whenever the state is read (``CloudState.settle``): no background threads, and with an injected clock no
+waiting either. The stages, with the server's task state, the Glance status and the Nova image progress:
+
+==========================  ====================  ==============  ========
+time since createImage      task_state            Glance status   progress
+==========================  ====================  ==============  ========
+first half of snapshot      image_snapshot        queued          0
+second half of snapshot     image_snapshot        saving          25
+pending_upload              image_pending_upload  saving          25
+uploading                   image_uploading       saving          50
+after that                  null                  active (size)   100
+==========================  ====================  ==============  ========
+
+A job marked to fail (``fail-next-image``, a full disk) ends ``killed`` (Nova ``ERROR``) instead, when its upload
+phase is over. The server's task state clears either way.
+"""
+
+import hashlib
+import math
+from collections import namedtuple
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Optional
+
+IMAGE_TASK_STATES = ("image_snapshot", "image_pending_upload", "image_uploading")
+# Other task states a test may put a server in; on an active server some change its status (nova.api.openstack.common._STATE_MAP).
+ACTIVE_TASK_STATUSES = {"rebooting": "REBOOT", "rebooting_hard": "HARD_REBOOT", "rebuilding": "REBUILD", "resize_prep": "RESIZE",
+                        "migrating": "MIGRATING", "updating_password": "PASSWORD"}
+TASK_STATES = IMAGE_TASK_STATES + tuple(ACTIVE_TASK_STATUSES) + ("powering-off", "powering-on", "deleting")
+# Nova status -> vm_state, and the power state (nova.compute.power_state) of a server in that vm_state.
+VM_STATES = {"ACTIVE": "active", "BUILD": "building", "SHUTOFF": "stopped", "PAUSED": "paused", "SUSPENDED": "suspended", "ERROR": "error"}
+POWER_STATES = {"active": 1, "building": 0, "stopped": 4, "paused": 3, "suspended": 7, "error": 0}
+# nova.compute.api.API.snapshot: @check_instance_state(vm_state=[ACTIVE, STOPPED, PAUSED, SUSPENDED]) and task_state None
+SNAPSHOT_VM_STATES = ("active", "stopped", "paused", "suspended")
+# Base image attributes a snapshot keeps (besides the custom properties, minus Nova's non_inheritable_image_properties).
+INHERITED_ATTRIBUTES = ("container_format", "disk_format", "min_disk", "min_ram")
+NON_INHERITABLE = ("cache_in_nova", "bittorrent")
+
+DEFAULT_CONFIG = {
+    "image_phase_seconds": {"image_snapshot": 0.3, "image_pending_upload": 0.3, "image_uploading": 0.3},
+    "images_per_host_group": None,  # images in progress at once per host group; None: no limit
+    "overlimit_retry_after": 1,  # seconds, in the 413 of that limit
+}
+
+Stage = namedtuple("Stage", "task_state status progress since")
+
+
+def _number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def merged_config(config, changes):
+    """A copy of ``config`` with ``changes`` applied (``image_phase_seconds`` may name only some phases).
+
+    Raises ValueError naming the first bad key or value.
+    """
+    unknown = set(changes) - set(DEFAULT_CONFIG)
+    if unknown:
+        raise ValueError(f"unknown config keys: {', '.join(sorted(unknown))}")
+    phases = dict(config["image_phase_seconds"])
+    new_phases = changes.get("image_phase_seconds", {})
+    if not isinstance(new_phases, dict) or set(new_phases) - set(IMAGE_TASK_STATES):
+        raise ValueError(f"'image_phase_seconds' must be an object with keys among {', '.join(IMAGE_TASK_STATES)}")
+    for phase, seconds in new_phases.items():
+        if not _number(seconds) or seconds < 0:
+            raise ValueError(f"'image_phase_seconds.{phase}' must be a number of seconds, 0 or more")
+        phases[phase] = seconds
+    limit = changes.get("images_per_host_group", config["images_per_host_group"])
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
+        raise ValueError("'images_per_host_group' must be null (no limit) or an integer, 0 or more")
+    retry_after = changes.get("overlimit_retry_after", config["overlimit_retry_after"])
+    if not isinstance(retry_after, int) or isinstance(retry_after, bool) or retry_after < 0:
+        raise ValueError("'overlimit_retry_after' must be an integer number of seconds, 0 or more")
+    return {"image_phase_seconds": phases, "images_per_host_group": limit, "overlimit_retry_after": retry_after}
+
+
+def _digest(text):
+    return hashlib.md5(text.encode(), usedforsecurity=False).digest()
+
+
+@dataclass
+class Server:
+    """A server; ``host_group`` (the hypervisor host) shows on the wire only through ``hostId``."""
+
+    id: str
+    region: str
+    tenant_id: str
+    user_id: str
+    name: str
+    host_group: str
+    image_id: str  # "" when the server boots from a volume
+    flavor_id: str
+    created: str
+    vm_state: str = "active"
+    task_state: Optional[str] = None
+    metadata: dict = field(default_factory=dict)
+    base_image: dict = field(default_factory=dict)  # what snapshots inherit from the base image (Nova's system metadata)
+    disk_config: str = "AUTO"
+    fault: Optional[dict] = None
+    fail_next_image: bool = False
+    updated: str = ""
+
+    def __post_init__(self):
+        self.updated = self.updated or self.created
+
+    @property
+    def boot_from_volume(self):
+        return self.image_id == ""
+
+    @property
+    def status(self):
+        if self.vm_state == "active":
+            return ACTIVE_TASK_STATUSES.get(self.task_state, "ACTIVE")
+        return next(status for status, vm_state in VM_STATES.items() if vm_state == self.vm_state)
+
+    @property
+    def power_state(self):
+        return POWER_STATES[self.vm_state]
+
+    @property
+    def host_id(self):
+        """Nova's ``hostId``: sha224 of the project and the host (here ``<REGION>/<host group>``), equal for servers sharing a host."""
+        return hashlib.sha224(f"{self.tenant_id}{self.region}/{self.host_group}".encode()).hexdigest()
+
+    def addresses(self):
+        """Stable made-up addresses (Rackspace ranges) derived from the id."""
+        octets = _digest(self.id)
+        return {"public": [{"addr": f"162.242.{octets[0]}.{octets[1] or 1}", "version": 4},
+                           {"addr": f"2001:4800:7817:104:be76:4eff:fe{octets[2]:02x}:{octets[3]:02x}{octets[4]:02x}", "version": 6}],
+                "private": [{"addr": f"10.176.{octets[5]}.{octets[6] or 1}", "version": 4}]}
+
+    def describe(self):
+        """For the control API's state dump: every field, hidden ones included."""
+        return {**asdict(self), "status": self.status, "power_state": self.power_state, "host_id": self.host_id}
+
+
+@dataclass
+class SnapshotJob:
+    """One createImage in progress. ``hold`` keeps it in that task state for good (a stuck snapshot, as seeded)."""
+
+    image_id: str
+    region: str
+    server_id: str
+    host_group: str
+    started: datetime
+    phase_seconds: dict
+    fail: bool = False
+    hold: Optional[str] = None
+    applied: Optional[Stage] = None  # the stage last written to the image and the server
+
+    def stages(self):
+        """Every stage in order; the last one (task state None) is the end, ``active`` or ``killed``."""
+        snapshot, pending, uploading = (timedelta(seconds=self.phase_seconds[phase]) for phase in IMAGE_TASK_STATES)
+        start = self.started
+        end = start + snapshot + pending + uploading
+        return [Stage("image_snapshot", "queued", 0, start), Stage("image_snapshot", "saving", 25, start + snapshot / 2),
+                Stage("image_pending_upload", "saving", 25, start + snapshot), Stage("image_uploading", "saving", 50, start + snapshot + pending),
+                Stage(None, "killed", 0, end) if self.fail else Stage(None, "active", 100, end)]
+
+    def stage_at(self, now):
+        stages = self.stages()
+        if self.hold:
+            return [stage for stage in stages if stage.task_state == self.hold][-1]
+        return [stage for stage in stages if stage.since <= now][-1]
+
+    def describe(self):
+        stage = self.applied
+        return {"image_id": self.image_id, "region": self.region, "server_id": self.server_id, "host_group": self.host_group,
+                "task_state": stage.task_state, "status": stage.status, "progress": stage.progress,
+                "started": self.started.isoformat(), "phase_seconds": dict(self.phase_seconds), "fail": self.fail, "hold": self.hold}
+
+
+def snapshot_image_size(image_id):
+    """A stable made-up size (1-9 GiB) for a finished snapshot."""
+    return (1 << 30) + int.from_bytes(_digest(image_id)[:4], "big") % (8 << 30) // 512 * 512
