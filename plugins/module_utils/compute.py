@@ -15,6 +15,8 @@ TASK_STATE = "OS-EXT-STS:task_state"
 # While a server is in one of these, Nova refuses another createImage with 409 conflictingRequest.
 IMAGE_TASK_STATES = ("image_snapshot", "image_pending_upload", "image_uploading")
 IMAGEABLE_STATUSES = ("ACTIVE", "SHUTOFF")
+# Nova's image statuses in Glance's terms (Nova shows queued and saving alike as SAVING; progress tells them apart).
+NOVA_IMAGE_STATUS = {"SAVING": "saving", "ACTIVE": "active", "ERROR": "killed", "DELETED": "deleted"}
 
 
 class ComputeService:
@@ -51,13 +53,13 @@ class ComputeService:
         return matches[0]
 
     def create_image(self, server_id, name, metadata):
-        """Ask for an image of the server; return its id.
+        """Ask for an image of the server; return its id. A limit (413/429) is raised at once: the caller paces.
 
         Rackspace (and Nova before 2.45) answers 202 with the image URL in ``Location``; newer Nova
         answers with ``{"image_id": ...}`` in the body.
         """
         response = self.session.request("POST", "%s/servers/%s/action" % (self.root, server_id),
-                                        json_body={"createImage": {"name": name, "metadata": metadata}})
+                                        json_body={"createImage": {"name": name, "metadata": metadata}}, pace_limits=False)
         location = response.headers.get("Location")
         if location:
             return location.rstrip("/").rsplit("/", 1)[-1]
@@ -67,13 +69,17 @@ class ComputeService:
         raise ServiceError("createImage for server %s answered %d without a Location header or an image_id: "
                            "cannot tell which image was created." % (server_id, response.status_code))
 
-    def image_progress(self, image_id):
-        """Rackspace's progress phase of an image being created (0, 25, 50, 100), or None where not offered."""
+    def image_state(self, image_id):
+        """(status in Glance's terms, progress phase 0/25/50/100) of an image being made, in one request.
+
+        Nova's image API carries both, where Glance has no progress. None when Nova does not answer
+        for the image (it is gone, or a newer Nova no longer offers the API).
+        """
         try:
             image = self.session.json("GET", "%s/images/%s" % (self.root, image_id))["image"]
         except NotFound:
             return None
-        return image.get("progress")
+        return NOVA_IMAGE_STATUS.get(image.get("status"), "queued"), image.get("progress")
 
 
 def boots_from_volume(server):

@@ -9,7 +9,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.opencloud.images.plugins.module_utils.catalog import image_api_root
-from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, NotFound, ServiceError
+from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, NotFound, PermissionDenied, ServiceError
 
 JSON_PATCH = "application/openstack-images-v2.1-json-patch"
 # Fields the image service sets itself; a PATCH of them is refused (403).
@@ -155,8 +155,14 @@ class ImageService:
         self.session.request("DELETE", self.url("images", image_id))
 
     def members(self, image_id):
-        """The members of an image (accounts it is shared with), whatever their status."""
-        return self.session.json("GET", self.url("images", image_id, "members")).get("members", [])
+        """The members of an image (accounts it is shared with), whatever their status.
+
+        Newer Glance answers 403 for an image that cannot have members (a private one): it has none.
+        """
+        try:
+            return self.session.json("GET", self.url("images", image_id, "members")).get("members", [])
+        except PermissionDenied:
+            return []
 
     def status_or_gone(self, image_id):
         """The image's status, or ``deleted`` once it is gone (404)."""

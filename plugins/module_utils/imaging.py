@@ -94,6 +94,7 @@ class ServerImager:
         self.deadline = None
         self.phases = []
         self._started = None
+        self._glance_only = False
 
     # -- looking before asking
     def existing(self, key):
@@ -141,8 +142,9 @@ class ServerImager:
         key = request_key(server["id"], name, metadata)
         full_metadata = dict(metadata or {})
         full_metadata.update({MARKER_CREATED_BY: COLLECTION, MARKER_SERVER: server["id"], MARKER_REQUEST: key})
+        refused_for = 0
+        self._wait_server_free(server["id"])
         while True:
-            self._wait_server_free(server["id"])
             try:
                 return self.compute.create_image(server["id"], name, full_metadata)
             except Conflict:
@@ -150,8 +152,12 @@ class ServerImager:
                 # same request (a concurrent run of this task), take it; else wait for the server.
                 for image in self.existing(key):
                     return image["id"]
+                self._wait_server_free(server["id"])
             except OverLimit as exc:
-                self._pause(exc.retry_after or self.poll_interval, exc)
+                # Retry-After is the least to wait; while refusals go on, wait longer each time (up to the
+                # longest poll interval) so that a queue of waiting requests does not hammer the API.
+                refused_for = min(self.max_poll_interval, refused_for * 1.5) if refused_for else self.poll_interval
+                self._pause(max(exc.retry_after or 0, refused_for), exc)
 
     def _wait_server_free(self, server_id):
         def task_state():
@@ -173,33 +179,33 @@ class ServerImager:
         self.sleep(min(seconds, remaining))
 
     def _wait_active(self, image_id):
-        def poll():
-            try:
-                image = self.images.get(image_id)
-            except NotFound:
-                image = {"id": image_id, "status": "deleted"}
-            image["progress"] = self._progress(image)
-            return image
-
-        def failed(image):
-            if image["status"] in FAILED:
-                return "the image ended in status %s" % image["status"]
+        """Wait for the image, one request per poll, and return it as Glance shows it."""
+        def failed(state):
+            if state["status"] in FAILED:
+                return "the image ended in status %s" % state["status"]
             return None
 
         try:
-            return wait_for(poll, lambda image: image["status"] == "active", failed=failed, timeout=self._remaining(),
-                            interval=self.poll_interval, max_interval=self.max_poll_interval, describe=describe_image,
-                            on_poll=self._record_phase, clock=self.clock, sleep=self.sleep).state
+            wait_for(lambda: self._image_state(image_id), lambda state: state["status"] == "active", failed=failed,
+                     timeout=self._remaining(), interval=self.poll_interval, max_interval=self.max_poll_interval,
+                     describe=describe_image, on_poll=self._record_phase, clock=self.clock, sleep=self.sleep)
         except WaitTimeout as exc:
             raise WaitTimeout("Timed out after %d s waiting for %s. It goes on in the cloud: run the same task again "
                               "(or image_info with this id) to pick it up." % (self._waited(), describe_image(exc.last)),
                               last=exc.last, waited=self._waited())
+        return self.images.get(image_id)
 
-    def _progress(self, image):
-        if image["status"] == "active":
-            return 100
-        progress = self.compute.image_progress(image["id"])
-        return progress if progress is not None else (0 if image["status"] == "queued" else 50)
+    def _image_state(self, image_id):
+        """{id, status, progress}: from Nova's image API (with the progress phase), else from Glance."""
+        state = None if self._glance_only else self.compute.image_state(image_id)
+        if state is None:
+            try:
+                status = self.images.get(image_id)["status"]
+                self._glance_only = True  # Glance has it, so Nova does not offer its image API here
+            except NotFound:
+                status = "deleted"
+            state = (status, {"queued": 0, "active": 100}.get(status, 50))
+        return {"id": image_id, "status": state[0], "progress": state[1]}
 
     def _record_phase(self, image):
         phase = PHASES.get(image["progress"], "%s%%" % image["progress"])

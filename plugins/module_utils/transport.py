@@ -112,10 +112,11 @@ class HttpClient:
         self.trace = trace
 
     def request(self, method, url, headers=None, params=None, json_body=None, data=None,
-                stream=False, ok=None):
+                stream=False, ok=None, pace_limits=True):
         """Send one request, repeating it while that is safe; return the response or raise.
 
         ``ok`` is the set of statuses to return instead of raising (default: any 2xx/3xx).
+        ``pace_limits=False`` raises 413/429 at once, for a caller that paces its own repeats.
         """
         method = method.upper()
         attempt = 0
@@ -139,7 +140,7 @@ class HttpClient:
                 return response
             if ok is None and response.status_code < 400:
                 return response
-            delay = self._retry_delay(response, method, attempt)
+            delay = self._retry_delay(response, method, attempt) if pace_limits or response.status_code not in (413, 429) else None
             if delay is None:
                 raise self.error_from(response, method, url)
             response.close()

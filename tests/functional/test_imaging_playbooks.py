@@ -5,10 +5,11 @@ import uuid
 import pytest
 import yaml
 
-from playbook_support import DEMO_API_KEY, resources
+from playbook_support import DEMO_API_KEY, control, resources
 
 AUTH = {"auth_url": "{url}/identity/v2.0", "username": "demo", "api_key": DEMO_API_KEY, "region": "DFW"}
 FAST = {"poll_interval": 0.2, "max_poll_interval": 0.5}
+PHASES = ("image_snapshot", "image_pending_upload", "image_uploading")
 
 
 def play(cloud, *tasks):
@@ -46,7 +47,15 @@ def test_nightly_image_is_created_once_and_reused(localcloud, playbook):
     assert "image" not in results["check new"]
 
 
-def test_wait_later_pattern(localcloud, playbook):
+@pytest.fixture
+def slow_images(localcloud):
+    """Images that take long enough (6 s) for a later task to find them still being made."""
+    control(localcloud, "POST", "config", json={"image_phase_seconds": dict.fromkeys(PHASES, 2)})
+    yield
+    control(localcloud, "POST", "config", json={"image_phase_seconds": dict.fromkeys(PHASES, 0.3)})
+
+
+def test_wait_later_pattern(localcloud, playbook, slow_images):
     name = "db01-upgrade-%s" % uuid.uuid4().hex[:6]
     run = playbook(play(localcloud,
                         task("ask", "image_create", server="db01", name=name, wait=False),

@@ -2,17 +2,19 @@
 
 A service module provides ``SERVICE`` (its name in the request log), ``PATH_RE`` (the paths it owns),
 ``blueprint`` and ``http_error(exc)`` (how it reports routing errors such as an unknown path or a wrong method).
-Adding a service means adding its module to ``SERVICE_MODULES``.
+Adding a service means adding its module to ``SERVICE_MODULES``; a service may span several modules (image_members is part
+of the image service).
 """
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from . import compute, control, identity, images
+from . import compute, control, identity, image_members, images
 from .errors import json_response
 from .state import EXTENSION_KEY
 
-SERVICE_MODULES = (identity, images, compute, control)
+# image_members before images: module_for takes the first module whose PATH_RE matches.
+SERVICE_MODULES = (identity, image_members, images, compute, control)
 
 
 def module_for(path):

@@ -129,7 +129,8 @@ def get_config():
 @blueprint.post("/config")
 def set_config():
     """Body: any of ``{"image_phase_seconds": {"image_snapshot", "image_pending_upload", "image_uploading"}, "images_per_host_group",
-    "overlimit_retry_after"}``; answers with the whole config. New phase lengths apply to snapshots started from then on.
+    "overlimit_retry_after", "members_need_shared_visibility": bool or {REGION: bool}}``; answers with the whole config.
+    New phase lengths apply to snapshots started from then on.
     """
     body = _body()
     state = current_state()

@@ -3,6 +3,7 @@
 Messages, status codes and checks follow upstream Glance (glance/api/v2/images.py, image_tags.py, db/sqlalchemy/api.py).
 Where Rackspace's Icehouse-era Glance differs, Rackspace wins: a member sees an image shared with it whatever the image's
 visibility, ``visibility=shared`` lists the images shared with the caller, and ``com.rackspace*`` properties are reserved.
+The members of an image (``.../images/<id>/members``) are in image_members.py, which reuses the public helpers here.
 """
 
 import copy
@@ -30,6 +31,8 @@ VISIBILITIES = ["community", "public", "private", "shared"]
 MEMBER_STATUSES = ("pending", "accepted", "rejected", "all")
 OPERATOR_FILTERS = ("name", "id", "status", "container_format", "disk_format")
 BOOLEAN_FILTERS = ("protected", "os_hidden")
+# The order of the methods in Glance's ``Allow`` headers (its router's allowed_methods: "GET, POST", "GET, PATCH, DELETE", ...)
+ALLOW_ORDER = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PATCH_MEDIA_TYPES = {"application/openstack-images-v2.0-json-patch": 4, "application/openstack-images-v2.1-json-patch": 10}
 PATCH_OPERATIONS = ("add", "remove", "replace")
 READ_ONLY = ("created_at", "updated_at", "status", "checksum", "size", "virtual_size", "direct_url", "self", "file", "schema", "id",
@@ -58,12 +61,12 @@ _IN_VALUES = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)",?|([^,]+),?|,')
 
 
 @blueprint.url_value_preprocessor
-def _pull_region(_endpoint, values):
+def pull_region(_endpoint, values):
     g.region = values.pop("region").upper()
 
 
 @blueprint.before_request
-def _authenticate():
+def authenticate():
     """Unknown region: 404. Then a valid token, checked the way keystonemiddleware does in front of Glance."""
     state = current_state()
     if g.region not in state.regions:
@@ -86,7 +89,7 @@ def http_error(exc):
     """Routing errors (unknown path, wrong method) as Glance's router reports them."""
     headers = {}
     if exc.code == 405:
-        headers["Allow"] = ", ".join(method for method in exc.valid_methods if method not in ("HEAD", "OPTIONS"))
+        headers["Allow"] = ", ".join(method for method in ALLOW_ORDER if method in exc.valid_methods)
     return GlanceError(exc.code, headers=headers).response()
 
 
@@ -97,9 +100,9 @@ def versions():
                                        for version, status in VERSIONS]}, 300)
 
 
-# helpers shared by the handlers
+# helpers shared by the handlers (and image_members.py)
 
-def _visible_image(image_id, not_found):
+def visible_image(image_id, not_found):
     state = current_state()
     image = state.image(g.region, image_id)
     if image is None or not state.visible(image, g.tenant):
@@ -322,14 +325,14 @@ def list_images():
 @blueprint.get("/v2/images/<image_id>")
 def show_image(image_id):
     with current_state().lock:
-        return json_response(_visible_image(image_id, f"No image found with ID {image_id}"))
+        return json_response(visible_image(image_id, f"No image found with ID {image_id}"))
 
 
 @blueprint.delete("/v2/images/<image_id>")
 def delete_image(image_id):
     state = current_state()
     with state.lock:
-        image = _visible_image(image_id, f"Failed to find image {image_id} to delete")
+        image = visible_image(image_id, f"Failed to find image {image_id} to delete")
         _require_owner(image, "delete_image")
         if image["protected"]:
             raise GlanceError(403, f"Image {image_id} is protected and cannot be deleted.")
@@ -338,7 +341,7 @@ def delete_image(image_id):
 
 
 def _tag_target(image_id):
-    image = _visible_image(image_id, f"Image {image_id} not found.")
+    image = visible_image(image_id, f"Image {image_id} not found.")
     _require_owner(image, "modify_image")
     return image
 
@@ -367,7 +370,7 @@ def delete_tag(image_id, tag):
 
 # PATCH /v2/images/<id>
 
-def _json_body():
+def json_body():
     try:
         body = json.loads(request.get_data())
     except ValueError:
@@ -413,7 +416,7 @@ def _parse_changes():
     if draft is None:
         allowed = ", ".join(sorted(PATCH_MEDIA_TYPES))
         raise GlanceError(415, detail=f"Image PATCH expects Content-Type one of: {allowed}", headers={"Accept-Patch": allowed})
-    body = _json_body()
+    body = json_body()
     if not isinstance(body, list):
         raise GlanceError(400, "Request body must be a JSON array of operation objects.")
     changes = []
@@ -470,7 +473,7 @@ def update_image(image_id):
     changes = _parse_changes()
     state = current_state()
     with state.lock:
-        updated = copy.deepcopy(_visible_image(image_id, f"No image found with ID {image_id}"))
+        updated = copy.deepcopy(visible_image(image_id, f"No image found with ID {image_id}"))
         for change in changes:
             _apply(updated, change)
         if changes:

@@ -43,6 +43,9 @@ DEFAULT_CONFIG = {
     "image_phase_seconds": {"image_snapshot": 0.3, "image_pending_upload": 0.3, "image_uploading": 0.3},
     "images_per_host_group": None,  # images in progress at once per host group; None: no limit
     "overlimit_retry_after": 1,  # seconds, in the 413 of that limit
+    # Image members (image_members.py): false is Rackspace (members on private images too), true is upstream Glance >= 2.5
+    # (only on shared images, 403 otherwise); or per region, {"DFW": true, ...}, regions left out being false.
+    "members_need_shared_visibility": False,
 }
 
 Stage = namedtuple("Stage", "task_state status progress since")
@@ -53,7 +56,8 @@ def _number(value):
 
 
 def merged_config(config, changes):
-    """A copy of ``config`` with ``changes`` applied (``image_phase_seconds`` may name only some phases).
+    """A copy of ``config`` with ``changes`` applied (``image_phase_seconds`` may name only some phases; a new
+    ``members_need_shared_visibility`` replaces the old one whole).
 
     Raises ValueError naming the first bad key or value.
     """
@@ -74,7 +78,18 @@ def merged_config(config, changes):
     retry_after = changes.get("overlimit_retry_after", config["overlimit_retry_after"])
     if not isinstance(retry_after, int) or isinstance(retry_after, bool) or retry_after < 0:
         raise ValueError("'overlimit_retry_after' must be an integer number of seconds, 0 or more")
-    return {"image_phase_seconds": phases, "images_per_host_group": limit, "overlimit_retry_after": retry_after}
+    return {"image_phase_seconds": phases, "images_per_host_group": limit, "overlimit_retry_after": retry_after,
+            "members_need_shared_visibility": _members_switch(changes.get("members_need_shared_visibility",
+                                                                          config["members_need_shared_visibility"]))}
+
+
+def _members_switch(value):
+    """``members_need_shared_visibility``: a boolean for every region, or ``{REGION: boolean}`` (region names upper-cased)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, dict) and all(isinstance(region, str) and isinstance(needed, bool) for region, needed in value.items()):
+        return {region.upper(): needed for region, needed in value.items()}
+    raise ValueError("'members_need_shared_visibility' must be true, false or an object {REGION: true|false}")
 
 
 def _digest(text):

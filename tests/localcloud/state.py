@@ -117,6 +117,7 @@ class CloudState:
             self.tokens = {}
             self.images = {region: {} for region in self.regions}
             self.members = {}  # image id -> {tenant: member status}
+            self.member_times = {}  # image id -> {tenant: (created_at, updated_at)}, as Glance shows them
             self.servers = {region: {} for region in self.regions}
             self.jobs = {}  # image id -> SnapshotJob, while the snapshot is in progress
             self.request_log = []
@@ -184,6 +185,7 @@ class CloudState:
             image.update(fields)
             self.images[region][image_id] = image
             self.members[image_id] = dict(members or {})
+            self.member_times[image_id] = {tenant: (created, created) for tenant in self.members[image_id]}
             return image
 
     def image(self, region, image_id):
@@ -195,6 +197,7 @@ class CloudState:
         with self.lock:
             del self.images[region][image_id]
             self.members.pop(image_id, None)
+            self.member_times.pop(image_id, None)
             job = self.jobs.pop(image_id, None)
             server = job and self.servers[job.region].get(job.server_id)
             if server is not None:
@@ -205,6 +208,36 @@ class CloudState:
         """The tenant's membership status for the image, or None if it is not a member."""
         with self.lock:
             return self.members.get(image_id, {}).get(tenant)
+
+    def image_member(self, image_id, tenant):
+        """The tenant's membership of the image as Glance shows it, or None if it is not a member."""
+        with self.lock:
+            status = self.member_status(image_id, tenant)
+            if status is None:
+                return None
+            now = isotime(self.now())  # for members put straight into ``members`` (tests), the first time they are seen
+            created, updated = self.member_times.setdefault(image_id, {}).setdefault(tenant, (now, now))
+            return {"member_id": tenant, "image_id": image_id, "status": status, "created_at": created, "updated_at": updated,
+                    "schema": "/v2/schemas/member"}
+
+    def image_members(self, image_id):
+        """Every membership of the image, oldest first."""
+        with self.lock:
+            return [self.image_member(image_id, tenant) for tenant in self.members.get(image_id, {})]
+
+    def set_member(self, image_id, tenant, status):
+        """Make the tenant a member of the image, or change its status; returns the membership."""
+        with self.lock:
+            now = isotime(self.now())
+            current = self.image_member(image_id, tenant)
+            self.member_times.setdefault(image_id, {})[tenant] = (current["created_at"] if current else now, now)
+            self.members.setdefault(image_id, {})[tenant] = status
+            return self.image_member(image_id, tenant)
+
+    def remove_member(self, image_id, tenant):
+        with self.lock:
+            del self.members[image_id][tenant]
+            self.member_times.get(image_id, {}).pop(tenant, None)
 
     def visible(self, image, tenant):
         """Whether the tenant may see the image at all (owner, public/community, or any member status)."""
