@@ -244,7 +244,7 @@ stage_build() {
   fi
   python - "${tarballs[0]}" <<'EOF'
 import sys, tarfile
-forbidden = ("tests/localcloud", "tests/peers", ".ci", "scripts")
+forbidden = ("tests/localcloud", "tests/peers", "tests/contract", "tests/functional", ".ci", "scripts", "benchmarks")
 with tarfile.open(sys.argv[1]) as tar:
     names = [n.removeprefix("./") for n in tar.getnames()]
 bad = sorted(n for n in names if any(n == f or n.startswith(f + "/") for f in forbidden))

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Benchmarks: `bash scripts/benchmark.sh [options of benchmarks/fleet_imaging.py]`.
+# Sets up the toolchain as scripts/test.sh does, makes the working tree visible as opencloud.images,
+# and runs the fleet-imaging benchmark against the local cloud; it prints its figures.
+set -euo pipefail
+exec </dev/null
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+# shellcheck source=scripts/common.sh
+. "$REPO/scripts/common.sh"
+unset ANSIBLE_CONFIG ANSIBLE_COLLECTIONS_PATH ANSIBLE_COLLECTIONS_PATHS PYTHONPATH
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/opencloud-images-bench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+ensure_toolchain >"$WORK/toolchain.log" 2>&1 || {
+  cat "$WORK/toolchain.log" >&2
+  exit 1
+}
+mkdir -p "$WORK/collections/ansible_collections/opencloud"
+ln -s "$REPO" "$WORK/collections/ansible_collections/opencloud/images"
+ANSIBLE_COLLECTIONS_PATH=$WORK/collections python "$REPO/benchmarks/fleet_imaging.py" "$@"
