@@ -86,7 +86,7 @@ def run_playbook(workdir, inventory, url, task, args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--servers", type=int, default=50)
     parser.add_argument("--limit", type=int, default=10, help="concurrent images per host group")
     parser.add_argument("--phase", type=float, default=10.0, help="seconds per imaging phase (three phases)")
