@@ -226,8 +226,9 @@ class ServerImager:
         return self.clock() - self._started
 
     def _result(self, image, action, attempts):
-        return {"image": image, "action": action, "attempts": attempts, "waited": round(self._waited(), 1),
-                "phases": self.phases}
+        progress = 100 if image.get("status") == "active" else self._image_state(image["id"])["progress"]
+        return {"image": dict(image, progress=progress), "action": action, "attempts": attempts,
+                "waited": round(self._waited(), 1), "phases": self.phases}
 
 
 def describe_image(image):

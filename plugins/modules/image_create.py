@@ -87,13 +87,18 @@ options:
 '''
 
 EXAMPLES = r'''
-- name: Nightly image of web01, one per day (retention with opencloud.images.image_prune)
+- name: Nightly image of web01, one per day
   opencloud.images.image_create:
     server: web01
     name: "web01-{{ ansible_date_time.date }}"
     metadata:
       purpose: nightly
   register: nightly
+
+- name: Retention for the nightly images, a week of them
+  opencloud.images.image_prune:
+    server: web01
+    keep: 7
 
 - name: Ask for the image now, wait for it later (AWX-friendly long jobs)
   opencloud.images.image_create:
@@ -118,7 +123,8 @@ EXAMPLES = r'''
 
 RETURN = r'''
 image:
-  description: The image as the image service returns it (standard fields and properties, markers included).
+  description: The image as the image service returns it (standard fields and properties, markers included), plus
+    C(progress), the platform's phase (0, 25, 50, 100).
   returned: success, and in check mode when an image from the same request exists
   type: dict
   sample: {"id": "0d2c7b5e-3a4f-4c1e-9a55-1c4b8a3e9f10", "name": "web01-2026-11-26", "status": "active",

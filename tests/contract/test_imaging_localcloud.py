@@ -199,3 +199,12 @@ def test_plan_in_check_mode_never_asks(cloud, client, sim):
     made = imager(client, sim).run(server, "web01-plan", {})
     action, image = imager(client, sim).plan(server, "web01-plan", {}, False)
     assert (action, image["id"]) == ("reuse", made["image"]["id"])
+
+
+def test_image_id_from_the_body_when_there_is_no_location(cloud, client):
+    """Nova 2.45 and later answer createImage with {"image_id": ...} and no Location header."""
+    compute = client[0]
+    server = compute.find_server("web01")
+    control(cloud, "POST", "faults", json={"path_regex": "/servers/%s/action$" % server["id"], "method": "POST",
+                                           "status": 202, "body": {"image_id": "3f1c2a9e-0000-4000-8000-00000000abcd"}})
+    assert compute.create_image(server["id"], "from-body", {}) == "3f1c2a9e-0000-4000-8000-00000000abcd"
