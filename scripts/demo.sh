@@ -2,8 +2,9 @@
 # The main job on the built-in local cloud, no account needed: `bash scripts/demo.sh`.
 #
 # Installs what it needs (as scripts/test.sh does), starts the local cloud (tests/localcloud) on 127.0.0.1,
-# runs playbooks/create_image.yml against it (an image of the server web01, twice: the second run finds the
-# first image instead of making another), then playbooks/list_images.yml, with Rackspace-style credentials
+# runs playbooks/create_image.yml against it (the host web01 stands for the cloud server web01: checks, image,
+# retention; twice: the second run finds the first image instead of making another), then
+# playbooks/list_images.yml, with Rackspace-style credentials
 # from the environment, and stops the local cloud. Extra arguments go to ansible-playbook (for example -v).
 set -euo pipefail
 exec </dev/null
@@ -37,7 +38,8 @@ export ANSIBLE_COLLECTIONS_PATH=$WORK/collections XDG_CACHE_HOME=$WORK/cache ANS
   RAX_AUTH_URL=$LOCALCLOUD_URL/identity/v2.0 RAX_USERNAME=demo RAX_API_KEY=demo-api-key-SECRET-1a2b3c RAX_REGION=DFW
 for run in first second; do
   echo "== create_image.yml, $run run"
-  ansible-playbook -i localhost, "$REPO/playbooks/create_image.yml" -e server=web01 "$@"
+  ansible-playbook -i web01, -e ansible_connection=local -e server_image_mysql=never -e server_image_keep=7 \
+    -e server_image_poll_interval=1 "$REPO/playbooks/create_image.yml" "$@"
 done
 echo "== list_images.yml"
 ansible-playbook -i localhost, "$REPO/playbooks/list_images.yml" -e '{"regions": ["DFW", "ORD"]}' "$@"
