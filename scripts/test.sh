@@ -13,8 +13,10 @@
 # $WORK/collections/ansible_collections/<namespace>/<name>, WORK being a fresh temporary directory, and runs
 # every stage from that copy:
 #   1 toolchain   2 real peers   3 local cloud   4 sanity   5 units   6 integration   7 ansible-lint
-#   8 build + install + ansible-doc   9 pytest (last, so its summary is the closing line)
-# It stops at the first failing stage and always cleans up: stops the local cloud and the peers, removes WORK.
+#   8 roles (molecule scenarios, with a real MariaDB)   9 build + install + ansible-doc
+#   10 pytest (last, so its summary is the closing line)
+# It stops at the first failing stage and always cleans up: stops the local cloud, the peers and MariaDB,
+# removes WORK.
 #
 # Environment:
 #   OPENCLOUD_DEV_HOME  long-lived installs (venv, peers); default $HOME/.cache/opencloud-images-dev
@@ -60,6 +62,7 @@ CDIR=$COLLECTIONS/ansible_collections/$NS/$NAME
 PEERS_DIR=$WORK/peers
 LC_PID=""
 PEERS_STARTED=0
+MARIADB_STARTED=0
 CURRENT_STAGE=""
 STAGE_T0=0
 TIMINGS=()
@@ -84,6 +87,12 @@ cleanup() {
     kill -9 "$LC_PID" 2>/dev/null
     wait "$LC_PID" 2>/dev/null
   fi
+  if [ "$MARIADB_STARTED" = 1 ]; then
+    if ! out=$(bash "$CDIR/tests/mariadb/stop.sh" "$WORK/mariadb" 2>&1); then
+      printf 'test.sh: tests/mariadb/stop.sh %s failed:\n%s\n' "$WORK/mariadb" "$out" >&2
+      [ "$rc" = 0 ] && rc=1
+    fi
+  fi
   if [ "$PEERS_STARTED" = 1 ]; then
     if ! out=$(bash "$CDIR/tests/peers/stop.sh" "$PEERS_DIR" 2>&1); then
       printf 'test.sh: tests/peers/stop.sh %s failed:\n%s\n' "$PEERS_DIR" "$out" >&2
@@ -106,19 +115,19 @@ trap 'exit 143' TERM
 # stage NUMBER NAME FUNCTION: announce, time, and run one stage; set -e stops the run if it fails.
 stage() {
   local no=$1 name=$2 dt
-  CURRENT_STAGE="$no/9 $name"
-  printf '\n==== [%s/9] %s ====\n' "$no" "$name"
+  CURRENT_STAGE="$no/10 $name"
+  printf '\n==== [%s/10] %s ====\n' "$no" "$name"
   STAGE_T0=$(now_ms)
   "$3"
   dt=$(($(now_ms) - STAGE_T0))
-  printf -- '---- [%s/9] %s: ok in %s\n' "$no" "$name" "$(fmt_ms "$dt")"
+  printf -- '---- [%s/10] %s: ok in %s\n' "$no" "$name" "$(fmt_ms "$dt")"
   TIMINGS+=("$(printf '%s %-22s %8s' "$no" "$name" "$(fmt_ms "$dt")")")
   CURRENT_STAGE=""
 }
 
 # skip NUMBER NAME REASON
 skip() {
-  printf '\n==== [%s/9] %s: SKIPPED (%s) ====\n' "$1" "$2" "$3"
+  printf '\n==== [%s/10] %s: SKIPPED (%s) ====\n' "$1" "$2" "$3"
   TIMINGS+=("$(printf '%s %-22s %8s  (%s)' "$1" "$2" "skipped" "$3")")
 }
 
@@ -184,6 +193,23 @@ stage_peers() {
   echo "OPENCLOUD_PEERS=$OPENCLOUD_PEERS"
 }
 
+# MariaDB from Debian's packages, a private instance on 127.0.0.1 (for the mysql_backup role's scenarios)
+start_mariadb() {
+  bash tests/mariadb/install.sh
+  MARIADB_STARTED=1 # from here on, cleanup runs stop.sh even if start.sh fails half-way
+  bash tests/mariadb/start.sh "$WORK/mariadb"
+  export OPENCLOUD_MARIADB=$WORK/mariadb/mariadb.json
+  echo "OPENCLOUD_MARIADB=$OPENCLOUD_MARIADB"
+}
+
+# 8. the roles' molecule scenarios (extensions/molecule): real MariaDB, injected Windows facts, the local cloud
+stage_molecule() {
+  start_mariadb
+  # Scenario state lives in ~/.ansible/tmp, shared by every checkout of this name: start clean.
+  molecule reset --all >/dev/null 2>&1 || true
+  ANSIBLE_COLLECTIONS_PATH=$COLLECTIONS molecule test --all
+}
+
 # 3. the local cloud emulator, in the background until cleanup
 stage_localcloud() {
   start_localcloud "$CDIR/tests"
@@ -231,7 +257,7 @@ stage_lint() {
   ANSIBLE_COLLECTIONS_PATH=$COLLECTIONS ansible-lint --offline --profile production --nocolor
 }
 
-# 8. build the tarball, install it alone, and check what a user of the installed collection gets
+# 9. build the tarball, install it alone, and check what a user of the installed collection gets
 stage_build() {
   local tarballs modules=() fqcns=() m
   ansible-galaxy collection build --force --output-path "$WORK/dist" "$CDIR"
@@ -244,7 +270,7 @@ stage_build() {
   fi
   python - "${tarballs[0]}" <<'EOF'
 import sys, tarfile
-forbidden = ("tests/localcloud", "tests/peers", "tests/contract", "tests/functional", ".ci", "scripts", "benchmarks")
+forbidden = ("tests/localcloud", "tests/peers", "tests/mariadb", "tests/contract", "tests/functional", ".ci", "scripts", "benchmarks")
 with tarfile.open(sys.argv[1]) as tar:
     names = [n.removeprefix("./") for n in tar.getnames()]
 bad = sorted(n for n in names if any(n == f or n.startswith(f + "/") for f in forbidden))
@@ -296,7 +322,7 @@ EOF
   )
 }
 
-# 9. pytest: the local cloud's own tests, the contract tests, the functional tests
+# 10. pytest: the local cloud's own tests, the contract tests, the functional tests
 run_pytest() {
   local dirs=() d rc=0
   for d in tests/localcloud tests/contract tests/functional; do
@@ -334,14 +360,15 @@ if [ "$QUICK" = 1 ]; then skip 4 sanity --quick; else stage 4 sanity stage_sanit
 stage 5 units stage_units
 stage 6 integration stage_integration
 if [ "$QUICK" = 1 ]; then skip 7 ansible-lint --quick; else stage 7 ansible-lint stage_lint; fi
-stage 8 "build, install, docs" stage_build
+stage 8 "roles (molecule)" stage_molecule
+stage 9 "build, install, docs" stage_build
 
 printf '\n==== timings ====\n'
 printf '  %s\n' "${TIMINGS[@]}"
-printf '  stages 1-8 took %s\n' "$(fmt_ms $(($(now_ms) - RUN_T0)))"
+printf '  stages 1-9 took %s\n' "$(fmt_ms $(($(now_ms) - RUN_T0)))"
 
-CURRENT_STAGE="9/9 pytest"
+CURRENT_STAGE="10/10 pytest"
 STAGE_T0=$(now_ms)
-printf '\n==== [9/9] pytest ====\n'
+printf '\n==== [10/10] pytest ====\n'
 run_pytest
 CURRENT_STAGE=""
