@@ -259,7 +259,7 @@ stage_lint() {
 
 # 9. build the tarball, install it alone, and check what a user of the installed collection gets
 stage_build() {
-  local tarballs modules=() fqcns=() m
+  local tarballs modules=() fqcns=() m roles=() r
   ansible-galaxy collection build --force --output-path "$WORK/dist" "$CDIR"
   shopt -s nullglob
   tarballs=("$WORK"/dist/*.tar.gz)
@@ -319,6 +319,23 @@ if problems:
     sys.exit("test.sh: ansible-doc checks failed:\n  " + "\n  ".join(problems))
 print(f"ansible-doc: {len(sys.argv) - 3} modules documented (description, options, examples, return) and listed")
 EOF
+    # Roles: ansible-doc -t role reads meta/argument_specs.yml; every role must document its variables.
+    for r in "$CDIR"/roles/*/; do roles+=("$NS.$NAME.$(basename "$r")"); done
+    if [ "${#roles[@]}" != 0 ]; then
+      ansible-doc -t role --json "${roles[@]}" >"$WORK/roles.json"
+      python - "$WORK/roles.json" "${roles[@]}" <<'EOF'
+import json, sys
+docs = json.load(open(sys.argv[1]))
+problems = []
+for fqcn in sys.argv[2:]:
+    main = ((docs.get(fqcn) or {}).get("entry_points") or {}).get("main") or {}
+    if not main.get("short_description") or not main.get("options"):
+        problems.append(f"{fqcn}: no meta/argument_specs.yml main entry point with a description and options")
+if problems:
+    sys.exit("test.sh: role documentation checks failed:\n  " + "\n  ".join(problems))
+print(f"ansible-doc: {len(sys.argv) - 2} roles documented (argument specs)")
+EOF
+    fi
   )
 }
 
