@@ -12,10 +12,5 @@ unset ANSIBLE_CONFIG ANSIBLE_COLLECTIONS_PATH ANSIBLE_COLLECTIONS_PATHS PYTHONPA
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/opencloud-images-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
-ensure_toolchain >"$WORK/toolchain.log" 2>&1 || {
-  cat "$WORK/toolchain.log" >&2
-  exit 1
-}
-mkdir -p "$WORK/collections/ansible_collections/opencloud"
-ln -s "$REPO" "$WORK/collections/ansible_collections/opencloud/images"
-ANSIBLE_COLLECTIONS_PATH=$WORK/collections python "$REPO/benchmarks/fleet_imaging.py" "$@"
+use_working_tree
+python "$REPO/benchmarks/fleet_imaging.py" "$@"

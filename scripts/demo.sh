@@ -22,18 +22,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ensure_toolchain >"$WORK/toolchain.log" 2>&1 || {
-  cat "$WORK/toolchain.log" >&2
-  exit 1
-}
+use_working_tree
 start_localcloud "$REPO/tests"
 echo "local cloud: $LOCALCLOUD_URL"
 
-# The repository root is the collection root: make it visible as opencloud.images.
-mkdir -p "$WORK/collections/ansible_collections/opencloud"
-ln -s "$REPO" "$WORK/collections/ansible_collections/opencloud/images"
-
-export ANSIBLE_COLLECTIONS_PATH=$WORK/collections XDG_CACHE_HOME=$WORK/cache ANSIBLE_LOCALHOST_WARNING=0 \
+export XDG_CACHE_HOME=$WORK/cache ANSIBLE_LOCALHOST_WARNING=0 \
   ANSIBLE_INVENTORY_UNPARSED_WARNING=0 ANSIBLE_PYTHON_INTERPRETER=$VENV/bin/python \
   RAX_AUTH_URL=$LOCALCLOUD_URL/identity/v2.0 RAX_USERNAME=demo RAX_API_KEY=demo-api-key-SECRET-1a2b3c RAX_REGION=DFW
 for run in first second; do

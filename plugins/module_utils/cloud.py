@@ -80,3 +80,23 @@ class CloudSession:
         headers = {"X-Auth-Token": self.auth.token, "Accept": "application/json"}
         headers.update(extra or {})
         return headers
+
+
+class ServiceClient:
+    """Base of the per-service clients: the session, and the service's root URL in the session's region."""
+
+    service_type = None
+
+    def __init__(self, session):
+        self.session = session
+        self._root = None
+
+    @property
+    def root(self):
+        if self._root is None:
+            self._root = self.normalise(self.session.endpoint(self.service_type))
+        return self._root
+
+    @staticmethod
+    def normalise(url):
+        return url.rstrip("/")

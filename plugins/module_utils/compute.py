@@ -8,6 +8,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.opencloud.images.plugins.module_utils.cloud import ServiceClient
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, NotFound, ServiceError
 from ansible_collections.opencloud.images.plugins.module_utils.images import looks_like_id
 
@@ -19,16 +20,8 @@ IMAGEABLE_STATUSES = ("ACTIVE", "SHUTOFF")
 NOVA_IMAGE_STATUS = {"SAVING": "saving", "ACTIVE": "active", "ERROR": "killed", "DELETED": "deleted"}
 
 
-class ComputeService:
-    def __init__(self, session):
-        self.session = session
-        self._root = None
-
-    @property
-    def root(self):
-        if self._root is None:
-            self._root = self.session.endpoint("compute").rstrip("/")
-        return self._root
+class ComputeService(ServiceClient):
+    service_type = "compute"
 
     def get_server(self, server_id):
         return self.session.json("GET", "%s/servers/%s" % (self.root, server_id))["server"]

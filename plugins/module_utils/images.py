@@ -9,6 +9,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.opencloud.images.plugins.module_utils.catalog import image_api_root
+from ansible_collections.opencloud.images.plugins.module_utils.cloud import ServiceClient
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, NotFound, PermissionDenied, ServiceError
 
 JSON_PATCH = "application/openstack-images-v2.1-json-patch"
@@ -92,17 +93,11 @@ def _server_side(params):
     return [(key, value) for key, value in params if key != "name"], name
 
 
-class ImageService:
-    def __init__(self, session):
-        self.session = session
-        self._root = None
+class ImageService(ServiceClient):
+    """The Glance v2 API; ``root`` is its v2 root in the session's region."""
 
-    @property
-    def root(self):
-        """The v2 root URL of the image service in the session's region."""
-        if self._root is None:
-            self._root = image_api_root(self.session.endpoint("image"))
-        return self._root
+    service_type = "image"
+    normalise = staticmethod(image_api_root)
 
     def url(self, *parts):
         return "/".join([self.root] + [str(p) for p in parts])
