@@ -68,14 +68,18 @@ class OpenCloudModule:
     def cloud(self):
         """The authenticated session, created on first use."""
         if self._cloud is None:
-            config = auth.resolve(self.params)
-            if not config.validate_certs:
-                self.ansible.warn("validate_certs is false: TLS certificates of %s and every endpoint are not checked. "
-                                  "Use ca_cert for a private CA instead." % config.auth_url)
-            cache = TokenCache() if self.params["token_cache"] else None
-            self._cloud = CloudSession(config, cache=cache, timeout=self.params["api_timeout"],
-                                       trace=self.trace.append if self.trace is not None else None)
+            self._cloud = self.open_session(self.params)
         return self._cloud
+
+    def open_session(self, params, environ=None):
+        """A session for these auth options (``environ={}`` for a second account that must not read the environment)."""
+        config = auth.resolve(params, environ=environ)
+        if not config.validate_certs:
+            self.ansible.warn("validate_certs is false: TLS certificates of %s and every endpoint are not checked. "
+                              "Use ca_cert for a private CA instead." % config.auth_url)
+        cache = TokenCache() if self.params["token_cache"] else None
+        return CloudSession(config, cache=cache, timeout=self.params["api_timeout"],
+                            trace=self.trace.append if self.trace is not None else None)
 
     def run(self):
         raise NotImplementedError

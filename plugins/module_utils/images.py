@@ -159,6 +159,19 @@ class ImageService(ServiceClient):
         except PermissionDenied:
             return []
 
+    def get_member(self, image_id, member):
+        return self.session.json("GET", self.url("images", image_id, "members", member))
+
+    def add_member(self, image_id, member):
+        return self.session.json("POST", self.url("images", image_id, "members"), json_body={"member": member})
+
+    def remove_member(self, image_id, member):
+        self.session.request("DELETE", self.url("images", image_id, "members", member))
+
+    def set_member_status(self, image_id, member, status):
+        """The member's answer to a share (accepted, rejected, pending): only the member itself may give it."""
+        return self.session.json("PUT", self.url("images", image_id, "members", member), json_body={"status": status})
+
     def status_or_gone(self, image_id):
         """The image's status, or ``deleted`` once it is gone (404)."""
         try:

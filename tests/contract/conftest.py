@@ -23,6 +23,7 @@ class LocalCloudBackend:
     owner = "100001"
     region = "DFW"
     identity_counted = True
+    members_need_shared = False  # Rackspace takes members on private images
 
     def __init__(self, cloud, version):
         self.cloud = cloud
@@ -30,9 +31,13 @@ class LocalCloudBackend:
         if version == "2.0":
             self.params = {"auth_url": cloud.url + "/identity/v2.0", "username": "demo", "api_key": DEMO_API_KEY,
                            "region": self.region}
+            self.consumer_params = {"auth_url": cloud.url + "/identity/v2.0", "username": "consumer",
+                                    "api_key": "consumer-api-key-SECRET-4d5e6f", "region": self.region}
         else:
             self.params = {"auth_url": cloud.url + "/identity/v3", "username": "demo", "password": DEMO_PASSWORD,
                            "project_id": self.owner, "region": self.region}
+            self.consumer_params = {"auth_url": cloud.url + "/identity/v3", "username": "consumer",
+                                    "password": "consumer-password-SECRET", "project_id": "100002", "region": self.region}
         self.other_regions = ["IAD", "ORD"]
 
     def make_image(self, name, tags=(), owner=None, **properties):
@@ -56,6 +61,7 @@ class KeystoneGlanceBackend:
     name = "keystone+glance"
     identity_counted = False
     other_regions = []
+    members_need_shared = True  # upstream Glance: image API 2.5 and later
 
     def __init__(self, peers):
         self.peers = peers
@@ -63,6 +69,9 @@ class KeystoneGlanceBackend:
         self.region = peers["region"]
         self.params = {"auth_url": peers["keystone_url"], "username": user["name"], "password": user["password"],
                        "project_name": user["project"], "region": self.region}
+        other = peers["users"]["userB"]
+        self.consumer_params = {"auth_url": peers["keystone_url"], "username": other["name"], "password": other["password"],
+                                "project_name": other["project"], "region": self.region}
         self.token, body = get_token(peers, "userA")
         self.other_token = get_token(peers, "userB")[0]
         self.owner = body["project"]["id"]

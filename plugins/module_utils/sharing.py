@@ -1,0 +1,125 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencloud.images contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Sharing an image with other accounts of the same region (Glance members), from both sides."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import re
+
+from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, Conflict, NotFound, PermissionDenied
+from ansible_collections.opencloud.images.plugins.module_utils.images import list_filters, looks_like_id
+
+MEMBER_STATUSES = ("accepted", "rejected", "pending")
+# Rackspace tenant ids are numbers, Keystone project ids hex strings; both fit this.
+_MEMBER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@:-]{0,254}$")
+TRANSFER_HINT = ("Images can only be shared inside one region: to give an account in another region this image, copy it "
+                 "there first with opencloud.images.image_transfer, then share the copy.")
+
+
+def check_members(members, owner):
+    """The member ids, deduplicated and checked: each error names the option."""
+    checked = []
+    for member in members or []:
+        if not isinstance(member, str) or not _MEMBER_ID.match(member):
+            raise ConfigError("members: %r is not a tenant (account) or project id." % (member,), option="members")
+        if member == owner:
+            raise ConfigError("members: %s is the image's owner, your own account; share with other accounts." % member,
+                              option="members")
+        if member not in checked:
+            checked.append(member)
+    return checked
+
+
+class Sharer:
+    """The owner's side: find the image, work out the member changes, make them."""
+
+    def __init__(self, images, project_id, region):
+        self.images = images
+        self.project_id = project_id
+        self.region = region
+
+    def find_own_image(self, reference):
+        found = self.images.find(reference)
+        if not found:
+            raise ConfigError("No image '%s' in region %s. %s" % (reference, self.region, TRANSFER_HINT), option="image")
+        if len(found) > 1:
+            raise ConfigError("Several images are named '%s': %s. Give image as one of these ids." % (
+                reference, ", ".join(i["id"] for i in found)), option="image")
+        image = found[0]
+        if image.get("owner") != self.project_id:
+            raise ConfigError("Image %s belongs to account %s, not to yours (%s): only its owner can share it." % (
+                image["id"], image.get("owner"), self.project_id), option="image")
+        if image.get("visibility") in ("public", "community"):
+            raise ConfigError("Image %s is %s: everyone can already use it, so it cannot be shared with members." % (
+                image["id"], image.get("visibility")), option="image")
+        return image
+
+    def plan(self, image, members, state):
+        """(current members, ids to add, ids to remove) for state present, absent or exact."""
+        current = self.images.members(image["id"])
+        have = [m["member_id"] for m in current]
+        if state == "absent":
+            return current, [], [m for m in members if m in have]
+        add = [m for m in members if m not in have]
+        remove = [m for m in have if m not in members] if state == "exact" else []
+        return current, add, remove
+
+    def apply(self, image, add, remove):
+        """Make the changes; return True when the image's visibility had to become ``shared`` first.
+
+        Rackspace's API takes members on a private image; upstream Glance (image API 2.5 and later)
+        answers 403 until the visibility is ``shared``, so that is set on the first such refusal.
+        """
+        made_shared = False
+        for member in add:
+            try:
+                self.images.add_member(image["id"], member)
+            except Conflict:
+                continue  # already a member: the state wanted is there
+            except PermissionDenied:
+                if made_shared or image.get("visibility") != "private":
+                    raise
+                self.images.update(image["id"], [{"op": "replace", "path": "/visibility", "value": "shared"}])
+                made_shared = True
+                self.images.add_member(image["id"], member)
+        for member in remove:
+            try:
+                self.images.remove_member(image["id"], member)
+            except NotFound:
+                continue
+        return made_shared
+
+
+def find_shared_image(images, reference):
+    """The consumer's side: an image shared with this account, by id or by name, whatever the member status."""
+    if looks_like_id(reference):
+        try:
+            return images.get(reference)
+        except NotFound:
+            pass
+    found = list(images.list(list_filters(name=reference, visibility="shared", member_status="all")))
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise ConfigError("Several images shared with you are named '%s': %s. Give image as one of these ids." % (
+            reference, ", ".join(i["id"] for i in found)), option="image")
+    raise ConfigError("No image '%s' is shared with your account in this region. The owner must add your account as a "
+                      "member first. %s" % (reference, TRANSFER_HINT), option="image")
+
+
+def answer_share(images, image_id, member, status):
+    """Set this account's status on a share; return (before, after). Only the member itself may do this."""
+    try:
+        current = images.get_member(image_id, member)
+    except NotFound:
+        raise ConfigError("Image %s is not shared with account %s: the owner must add it as a member first (and only the "
+                          "member can accept, with its own credentials)." % (image_id, member), option="image")
+    if current.get("status") == status:
+        return current, current
+    try:
+        return current, images.set_member_status(image_id, member, status)
+    except PermissionDenied:
+        raise ConfigError("Account %s may not answer the share of image %s: only the member account can accept or reject, "
+                          "with its own credentials (the owner gets 403)." % (member, image_id), option="status")

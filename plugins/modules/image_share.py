@@ -1,0 +1,239 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: opencloud.images contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: image_share
+short_description: Share an image with other accounts of its region, and accept shares
+version_added: 0.1.0
+description:
+  - B(Owner side.) Adds (O(state=present)), removes (O(state=absent)) or sets exactly (O(state=exact)) the accounts an
+    image is shared with (Glance image members). A new member is C(pending) until that account accepts.
+  - B(Both sides in one task.) With O(consumer), the consumer account's credentials, the share is accepted right after it
+    is made, as pipelines that hold both accounts' credentials need.
+  - B(Consumer side.) With O(status) (and no O(members)), the task runs as the consumer and accepts, rejects or resets
+    its own membership; only the member account can do that (the owner gets 403, a stranger 404).
+  - Sharing works only inside one region. An image not found in the region fails with that reminder; to reach an account
+    in another region, copy the image there with C(opencloud.images.image_transfer) and share the copy.
+  - Upstream Glance (image API 2.5 and later) wants an image's visibility to be C(shared) before it takes members; when
+    it refuses a member on a private image, the visibility is set to C(shared) and the member added again. Rackspace's
+    API takes members on private images as they are.
+  - Public images cannot be shared (everyone can use them already).
+  - Rejected members still count as members, so O(state=exact) removes them if they are not listed.
+author:
+  - opencloud.images maintainers (@opencloud)
+extends_documentation_fragment:
+  - opencloud.images.auth
+attributes:
+  check_mode:
+    support: full
+    description: Reports the member changes (and the diff) without making them.
+  diff_mode:
+    support: full
+    description: Shows the member list before and after.
+options:
+  image:
+    description:
+      - Id or name of the image. On the consumer side a name is looked up among the images shared with that account.
+    type: str
+    required: true
+  members:
+    description:
+      - Tenant (Rackspace account number) or project ids to share with. Not the owner's own.
+    type: list
+    elements: str
+  state:
+    description:
+      - V(present) adds O(members), V(absent) removes them, V(exact) makes the member list exactly O(members).
+    type: str
+    choices: [present, absent, exact]
+    default: present
+  consumer:
+    description:
+      - Credentials of the consumer account, to accept the share in the same task. The same keys as this module's
+        authentication options (for example C(auth_url), C(username), C(api_key), C(password), C(project_name),
+        C(region)); nothing is read from the environment for it. The consumer must be one of O(members).
+      - Its secrets (C(api_key), C(password), C(token), C(application_credential_secret)) are masked in all output.
+    type: dict
+  consumer_status:
+    description:
+      - The status the consumer gives the share when O(consumer) is set.
+    type: str
+    choices: [accepted, rejected, pending]
+    default: accepted
+  status:
+    description:
+      - Consumer side only, with this task's credentials being the consumer's; accept, reject or reset to pending the share
+        of O(image) with this account.
+    type: str
+    choices: [accepted, rejected, pending]
+'''
+
+EXAMPLES = r'''
+- name: Share and accept in one task (the pipeline holds both accounts' credentials)
+  opencloud.images.image_share:
+    image: web01-release-42
+    members: ["{{ staging_tenant_id }}"]
+    consumer:
+      username: "{{ staging_username }}"
+      api_key: "{{ staging_api_key }}"
+      region: IAD
+  no_log: false
+
+- name: Two plays, first the owner shares
+  opencloud.images.image_share:
+    image: web01-release-42
+    members: ["123456"]
+
+- name: Then the consumer, in its own play with its own credentials, accepts
+  opencloud.images.image_share:
+    image: 0d2c7b5e-3a4f-4c1e-9a55-1c4b8a3e9f10
+    status: accepted
+
+- name: Exactly these accounts (others, rejected ones included, are removed)
+  opencloud.images.image_share:
+    image: web01-release-42
+    members: ["123456", "654321"]
+    state: exact
+'''
+
+RETURN = r'''
+image_id:
+  description: Id of the image.
+  returned: always
+  type: str
+  sample: 0d2c7b5e-3a4f-4c1e-9a55-1c4b8a3e9f10
+members:
+  description: The members after the task (owner side), each with C(member_id) and C(status); on the consumer side, this
+    account's membership.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"member_id": "123456", "status": "accepted"}]
+added:
+  description: Members added.
+  returned: owner side
+  type: list
+  elements: str
+removed:
+  description: Members removed.
+  returned: owner side
+  type: list
+  elements: str
+visibility_changed:
+  description: Whether the image's visibility was set to C(shared) first (upstream Glance's rule).
+  returned: owner side
+  type: bool
+diff:
+  description: Member ids and statuses before and after.
+  returned: always
+  type: dict
+api_trace:
+  description: The API calls made, with secrets masked.
+  returned: when run with C(-vvvv)
+  type: list
+  elements: str
+'''
+
+from ansible_collections.opencloud.images.plugins.module_utils.auth import SECRET_OPTIONS
+from ansible_collections.opencloud.images.plugins.module_utils.base import AUTH_ARGUMENT_SPEC, OpenCloudModule
+from ansible_collections.opencloud.images.plugins.module_utils.errors import AuthenticationError, ConfigError
+from ansible_collections.opencloud.images.plugins.module_utils.images import ImageService
+from ansible_collections.opencloud.images.plugins.module_utils.sharing import (
+    MEMBER_STATUSES, Sharer, answer_share, check_members, find_shared_image,
+)
+
+
+def member_view(members):
+    return dict((m["member_id"], m.get("status")) for m in members)
+
+
+class ImageShareModule(OpenCloudModule):
+    argument_spec = dict(
+        image=dict(type="str", required=True),
+        members=dict(type="list", elements="str"),
+        state=dict(type="str", choices=["present", "absent", "exact"], default="present"),
+        consumer=dict(type="dict"),
+        consumer_status=dict(type="str", choices=list(MEMBER_STATUSES), default="accepted"),
+        status=dict(type="str", choices=list(MEMBER_STATUSES)),
+    )
+    module_kwargs = dict(required_one_of=[("members", "status")],
+                         mutually_exclusive=[("status", "members"), ("status", "consumer")])
+
+    def run(self):
+        # The consumer's secrets are masked in every output, like the task's own (its other keys stay readable).
+        for key in SECRET_OPTIONS:
+            if (self.params["consumer"] or {}).get(key):
+                self.ansible.no_log_values.add(self.params["consumer"][key])
+        if self.params["status"]:
+            return self.answer()
+        return self.share()
+
+    def answer(self):
+        """Consumer side: this account's own answer to a share."""
+        images = ImageService(self.cloud)
+        image = find_shared_image(images, self.params["image"])
+        me = self.cloud.auth.project_id
+        if self.check_mode:
+            before = images.get_member(image["id"], me)
+            after = dict(before, status=self.params["status"])
+        else:
+            before, after = answer_share(images, image["id"], me, self.params["status"])
+        return dict(changed=before.get("status") != after.get("status"), image_id=image["id"], members=[after],
+                    diff={"before": member_view([before]), "after": member_view([after])})
+
+    def share(self):
+        p = self.params
+        images = ImageService(self.cloud)
+        sharer = Sharer(images, self.cloud.auth.project_id, self.cloud.region)
+        image = sharer.find_own_image(p["image"])
+        members = check_members(p["members"], image["owner"])
+        current, add, remove = sharer.plan(image, members, p["state"])
+        consumer = self.consumer_session(members) if p["consumer"] else None
+        before = member_view(current)
+        after = dict((m, s) for m, s in before.items() if m not in remove)
+        after.update((m, "pending") for m in add)
+        made_shared = False
+        if not self.check_mode:
+            made_shared = sharer.apply(image, add, remove)
+        if consumer is not None:
+            me = consumer.auth.project_id
+            if not self.check_mode:
+                after[me] = answer_share(ImageService(consumer), image["id"], me, p["consumer_status"])[1]["status"]
+            else:
+                after[me] = p["consumer_status"]
+        changed = after != before or made_shared
+        members_after = [{"member_id": m, "status": s} for m, s in sorted(after.items())]
+        return dict(changed=changed, image_id=image["id"], members=members_after, added=add, removed=remove,
+                    visibility_changed=made_shared, diff={"before": before, "after": after})
+
+    def consumer_session(self, members):
+        """The consumer's session; its account must be one of the members."""
+        unknown = sorted(set(self.params["consumer"]) - set(AUTH_ARGUMENT_SPEC))
+        if unknown:
+            raise ConfigError("consumer has unknown keys: %s; it takes the authentication options of this module."
+                              % ", ".join(unknown), option="consumer")
+        params = dict(self.params["consumer"])
+        params.setdefault("region", self.cloud.region)
+        try:
+            session = self.open_session(params, environ={})
+            account = session.auth.project_id
+        except (ConfigError, AuthenticationError) as exc:
+            raise ConfigError("consumer: %s" % exc.message, option="consumer")
+        if account not in members:
+            raise ConfigError("consumer: those credentials are for account %s, which is not among members (%s). Give the "
+                              "consumer account's credentials, or add %s to members." % (account, ", ".join(members), account),
+                              option="consumer")
+        return session
+
+
+def main():
+    ImageShareModule.main()
+
+
+if __name__ == "__main__":
+    main()

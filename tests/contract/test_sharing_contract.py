@@ -1,0 +1,54 @@
+"""Sharing between two accounts against every backend: owner adds, consumer answers, exact and absent.
+
+On upstream Glance a private image refuses members (403) until it is made ``shared``: the sharer
+must notice and do that; the local cloud answers as Rackspace does, taking members on private images.
+"""
+
+import pytest
+
+from ansible_collections.opencloud.images.plugins.module_utils import auth
+from ansible_collections.opencloud.images.plugins.module_utils.cloud import CloudSession
+from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError
+from ansible_collections.opencloud.images.plugins.module_utils.images import ImageService
+from ansible_collections.opencloud.images.plugins.module_utils.sharing import Sharer, answer_share, find_shared_image
+
+
+def service(params):
+    return ImageService(CloudSession(auth.resolve(params, environ={}, cloud_files=([], []))))
+
+
+def test_share_accept_reject_and_remove(backend, unique):
+    owner = service(backend.params)
+    consumer = service(backend.consumer_params)
+    consumer_id = consumer.session.auth.project_id
+    image = owner.get(backend.make_image(unique, visibility="private"))
+    sharer = Sharer(owner, backend.owner, backend.region)
+    assert sharer.find_own_image(image["id"])["id"] == image["id"]
+    current, add, remove = sharer.plan(image, [consumer_id], "present")
+    assert (current, add, remove) == ([], [consumer_id], [])
+    made_shared = sharer.apply(image, add, remove)
+    assert made_shared == backend.members_need_shared, "upstream wants visibility shared first, Rackspace does not"
+    assert [(m["member_id"], m["status"]) for m in owner.members(image["id"])] == [(consumer_id, "pending")]
+
+    assert find_shared_image(consumer, unique)["id"] == image["id"]
+    before, after = answer_share(consumer, image["id"], consumer_id, "accepted")
+    assert (before["status"], after["status"]) == ("pending", "accepted")
+    with pytest.raises(ConfigError) as err:
+        answer_share(owner, image["id"], consumer_id, "rejected")
+    assert "only the member account" in err.value.message
+    answer_share(consumer, image["id"], consumer_id, "rejected")
+
+    current, add, remove = sharer.plan(owner.get(image["id"]), [], "exact")
+    assert remove == [consumer_id], "a rejected member still counts as a member"
+    sharer.apply(image, add, remove)
+    assert owner.members(image["id"]) == []
+
+
+def test_the_owner_cannot_share_what_it_does_not_own(backend, unique):
+    consumer = service(backend.consumer_params)
+    image_id = backend.share_with_me(unique)
+    sharer = Sharer(service(backend.params), backend.owner, backend.region)
+    with pytest.raises(ConfigError) as err:
+        sharer.find_own_image(image_id)
+    assert "only its owner can share it" in err.value.message
+    assert consumer.get(image_id)["id"] == image_id

@@ -1,0 +1,126 @@
+"""image_share through ansible-playbook against the local cloud: owner demo (100001), consumer (100002)."""
+
+import json
+import uuid
+
+import pytest
+import yaml
+
+from playbook_support import DEMO_API_KEY, control, resources
+
+CONSUMER_API_KEY = "consumer-api-key-SECRET-4d5e6f"
+# Keys reach the plays through the environment: Ansible quotes the play's source around a failing task.
+KEYS = {"DEMO_KEY": DEMO_API_KEY, "CONSUMER_KEY": CONSUMER_API_KEY}
+CONSUMER = {"username": "consumer", "api_key": "{{ lookup('ansible.builtin.env', 'CONSUMER_KEY') }}"}
+
+
+def play(cloud, *tasks, account=None):
+    defaults = {"auth_url": cloud.url + "/identity/v2.0", "region": "DFW", "username": "demo",
+                "api_key": "{{ lookup('ansible.builtin.env', 'DEMO_KEY') }}"}
+    defaults.update(account or {})
+    return yaml.safe_dump([{"hosts": "localhost", "gather_facts": False,
+                            "module_defaults": {"group/opencloud.images.opencloud": defaults},
+                            "tasks": list(tasks)}], sort_keys=False)
+
+
+def share(title, **options):
+    return {"name": title, "opencloud.images.image_share": options}
+
+
+def own_image(cloud, **fields):
+    body = dict(fields, region="DFW", owner="100001", name="share-%s" % uuid.uuid4().hex[:8])
+    return control(cloud, "POST", "images", json=body)
+
+
+def test_share_and_accept_in_one_task_then_the_consumer_sees_it(localcloud, playbook):
+    image = own_image(localcloud)
+    consumer = dict(CONSUMER, auth_url=localcloud.url + "/identity/v2.0")
+    run = playbook(env=KEYS, text=play(localcloud,
+                        share("share", image=image["name"], members=["100002"], consumer=consumer),
+                        share("again", image=image["name"], members=["100002"], consumer=consumer)), args=["--diff"])
+    assert run.rc == 0, run.output
+    results = run.results()
+    assert results["share"]["changed"] and results["share"]["members"] == [{"member_id": "100002", "status": "accepted"}]
+    assert results["share"]["diff"] == {"before": {}, "after": {"100002": "accepted"}}
+    assert not results["again"]["changed"]
+    assert CONSUMER_API_KEY not in run.output and CONSUMER_API_KEY not in json.dumps(results)
+    seen = playbook(env=KEYS, text=play(localcloud, {"name": "mine now", "opencloud.images.image_info": {"visibility": "shared"}},
+                         account=CONSUMER))
+    assert image["id"] in [i["id"] for i in seen.results()["mine now"]["images"]]
+
+
+def test_two_plays_accept_reject_exact_and_absent(localcloud, playbook):
+    image = own_image(localcloud)
+    owner = playbook(env=KEYS, text=play(localcloud, share("share", image=image["id"], members=["100002", "100003"])))
+    assert owner.rc == 0, owner.output
+    assert owner.results()["share"]["members"] == [{"member_id": "100002", "status": "pending"},
+                                                   {"member_id": "100003", "status": "pending"}]
+    consumer = playbook(env=KEYS, text=play(localcloud,
+                             share("accept", image=image["name"], status="accepted"),
+                             share("accept again", image=image["name"], status="accepted"),
+                             share("reject", image=image["id"], status="rejected"), account=CONSUMER))
+    assert consumer.rc == 0, consumer.output
+    results = consumer.results()
+    assert results["accept"]["changed"] and results["accept"]["members"][0]["status"] == "accepted"
+    assert not results["accept again"]["changed"]
+    assert results["reject"]["members"][0]["status"] == "rejected"
+    owner = playbook(env=KEYS, text=play(localcloud,
+                          share("exact", image=image["id"], members=["100003"], state="exact"),
+                          share("absent", image=image["id"], members=["100003"], state="absent")))
+    assert owner.rc == 0, owner.output
+    results = owner.results()
+    assert results["exact"]["removed"] == ["100002"], "a rejected member still counts, and exact removes it"
+    assert results["absent"]["removed"] == ["100003"] and results["absent"]["members"] == []
+
+
+def test_upstream_glance_rule_sets_the_visibility_to_shared(localcloud, playbook):
+    control(localcloud, "POST", "config", json={"members_need_shared_visibility": True})
+    try:
+        image = own_image(localcloud, visibility="private")
+        run = playbook(env=KEYS, text=play(localcloud, share("share", image=image["id"], members=["100002"])))
+    finally:
+        control(localcloud, "POST", "config", json={"members_need_shared_visibility": False})
+    assert run.rc == 0, run.output
+    result = run.results()["share"]
+    assert result["visibility_changed"] is True
+    assert result["members"] == [{"member_id": "100002", "status": "pending"}]
+
+
+def test_check_mode_shares_nothing(localcloud, playbook):
+    image = own_image(localcloud)
+    before = resources(localcloud)
+    run = playbook(env=KEYS, text=play(localcloud, dict(share("would", image=image["id"], members=["100002"]), check_mode=True)))
+    assert run.rc == 0, run.output
+    assert run.results()["would"]["changed"] and run.results()["would"]["added"] == ["100002"]
+    assert resources(localcloud) == before
+
+
+BAD_INPUT = [
+    ("unknown image", {"image": "no-such-image", "members": ["100002"]}, None, "image_transfer"),
+    ("empty member", {"members": [""]}, None, "is not a tenant"),
+    ("malformed member", {"members": ["a b"]}, None, "is not a tenant"),
+    ("own tenant", {"members": ["100001"]}, None, "your own account"),
+    ("consumer of another account", {"members": ["100003"], "consumer": dict(CONSUMER, auth_url="{url}/identity/v2.0")}, None,
+     "not among members"),
+    ("consumer with wrong key", {"members": ["100002"], "consumer": {"auth_url": "{url}/identity/v2.0", "username": "consumer",
+                                                                     "api_key": "wrong-SECRET"}}, None, "consumer: "),
+    ("consumer with unknown keys", {"members": ["100002"], "consumer": {"user": "x"}}, None, "unknown keys: user"),
+    ("public image", {"members": ["100002"]}, {"visibility": "public"}, "everyone can already use it"),
+    ("owner answering", {"status": "accepted"}, None, "is not shared with account 100001"),
+    ("status and members", {"status": "accepted", "members": ["100002"]}, None, "mutually exclusive"),
+]
+
+
+@pytest.mark.parametrize("case,options,image_fields,expected", BAD_INPUT, ids=[c[0] for c in BAD_INPUT])
+def test_bad_input_fails_clearly_and_changes_nothing(localcloud, playbook, case, options, image_fields, expected):
+    image = own_image(localcloud, **(image_fields or {}))
+    options = dict({"image": image["id"]}, **options)
+    if "consumer" in options:
+        options["consumer"] = dict((k, v.replace("{url}", localcloud.url)) for k, v in options["consumer"].items())
+    before = resources(localcloud)
+    run = playbook(env=KEYS, text=play(localcloud, share("bad", **options)))
+    assert run.rc != 0
+    result = run.results()["bad"]
+    assert result["failed"] and expected in result["msg"], result["msg"]
+    assert "Traceback" not in run.output and "SECRET" not in run.output
+    assert resources(localcloud) == before
