@@ -36,8 +36,8 @@ def test_share_and_accept_in_one_task_then_the_consumer_sees_it(localcloud, play
     image = own_image(localcloud)
     consumer = dict(CONSUMER, auth_url=localcloud.url + "/identity/v2.0")
     run = playbook(env=KEYS, text=play(localcloud,
-                        share("share", image=image["name"], members=["100002"], consumer=consumer),
-                        share("again", image=image["name"], members=["100002"], consumer=consumer)), args=["--diff"])
+                                       share("share", image=image["name"], members=["100002"], consumer=consumer),
+                                       share("again", image=image["name"], members=["100002"], consumer=consumer)), args=["--diff"])
     assert run.rc == 0, run.output
     results = run.results()
     assert results["share"]["changed"] and results["share"]["members"] == [{"member_id": "100002", "status": "accepted"}]
@@ -45,7 +45,7 @@ def test_share_and_accept_in_one_task_then_the_consumer_sees_it(localcloud, play
     assert not results["again"]["changed"]
     assert CONSUMER_API_KEY not in run.output and CONSUMER_API_KEY not in json.dumps(results)
     seen = playbook(env=KEYS, text=play(localcloud, {"name": "mine now", "opencloud.images.image_info": {"visibility": "shared"}},
-                         account=CONSUMER))
+                                        account=CONSUMER))
     assert image["id"] in [i["id"] for i in seen.results()["mine now"]["images"]]
 
 
@@ -56,17 +56,17 @@ def test_two_plays_accept_reject_exact_and_absent(localcloud, playbook):
     assert owner.results()["share"]["members"] == [{"member_id": "100002", "status": "pending"},
                                                    {"member_id": "100003", "status": "pending"}]
     consumer = playbook(env=KEYS, text=play(localcloud,
-                             share("accept", image=image["name"], status="accepted"),
-                             share("accept again", image=image["name"], status="accepted"),
-                             share("reject", image=image["id"], status="rejected"), account=CONSUMER))
+                                            share("accept", image=image["name"], status="accepted"),
+                                            share("accept again", image=image["name"], status="accepted"),
+                                            share("reject", image=image["id"], status="rejected"), account=CONSUMER))
     assert consumer.rc == 0, consumer.output
     results = consumer.results()
     assert results["accept"]["changed"] and results["accept"]["members"][0]["status"] == "accepted"
     assert not results["accept again"]["changed"]
     assert results["reject"]["members"][0]["status"] == "rejected"
     owner = playbook(env=KEYS, text=play(localcloud,
-                          share("exact", image=image["id"], members=["100003"], state="exact"),
-                          share("absent", image=image["id"], members=["100003"], state="absent")))
+                                         share("exact", image=image["id"], members=["100003"], state="exact"),
+                                         share("absent", image=image["id"], members=["100003"], state="absent")))
     assert owner.rc == 0, owner.output
     results = owner.results()
     assert results["exact"]["removed"] == ["100002"], "a rejected member still counts, and exact removes it"
