@@ -71,9 +71,8 @@ class ServiceCatalog:
     def as_dicts(self):
         return [e.as_dict() for e in self.endpoints]
 
-    def regions(self, service_type=None):
-        return sorted(set(e.region for e in self.endpoints
-                          if e.region and (service_type is None or e.service_type == service_type)))
+    def regions(self):
+        return sorted(set(e.region for e in self.endpoints if e.region))
 
     def service_types(self):
         return sorted(set("%s (%s)" % (e.service_type, e.service_name) for e in self.endpoints))

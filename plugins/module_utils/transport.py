@@ -146,10 +146,6 @@ class HttpClient:
             response.close()
             self.sleep(delay)
 
-    def json(self, method, url, **kwargs):
-        """Like :meth:`request`, returning the decoded JSON body."""
-        return self.decode(self.request(method, url, **kwargs), method, url)
-
     def decode(self, response, method, url):
         """The JSON body of a response (None when empty); a body that is not JSON is a service error."""
         if not response.content:
