@@ -12,11 +12,20 @@ import uuid
 import pytest
 import requests
 
+from ansible_collections.opencloud.images.plugins.module_utils import auth
+from ansible_collections.opencloud.images.plugins.module_utils.cloud import CloudSession
+from ansible_collections.opencloud.images.plugins.module_utils.images import ImageService
+from ansible_collections.opencloud.images.plugins.module_utils.transport import HttpClient
 from localcloud.server import LocalCloud
-from peers import get_token, load_peers
+from peers import get_token, load_peers, trusted_headers
 
 DEMO_API_KEY = "demo-api-key-SECRET-1a2b3c"
 DEMO_PASSWORD = "demo-password-SECRET"
+
+
+def logged_in(params):
+    """An image client logged in with these options (no environment, no clouds.yaml)."""
+    return ImageService(CloudSession(auth.resolve(params, environ={}, cloud_files=([], []))))
 
 
 class LocalCloudBackend:
@@ -45,6 +54,12 @@ class LocalCloudBackend:
         response = requests.post(self.cloud.url + "/_localcloud/images", json=body, timeout=10)
         response.raise_for_status()
         return response.json()["id"]
+
+    def images(self):
+        return logged_in(self.params)
+
+    def consumer_images(self):
+        return logged_in(self.consumer_params)
 
     def share_with_me(self, name):
         """An image of another account (the consumer, 100002) shared with this one, not yet accepted."""
@@ -90,6 +105,12 @@ class KeystoneGlanceBackend:
         upload.raise_for_status()
         return image_id
 
+    def images(self):
+        return logged_in(self.params)
+
+    def consumer_images(self):
+        return logged_in(self.consumer_params)
+
     def share_with_me(self, name):
         """An image of userB's project shared with userA's, not yet accepted."""
         image_id = self.make_image(name, token=self.other_token, visibility="shared")
@@ -103,6 +124,78 @@ class KeystoneGlanceBackend:
         for image_id in self.created:
             for token in (self.token, self.other_token):
                 requests.delete("%s/%s" % (glance, image_id), headers={"X-Auth-Token": token}, timeout=30)
+
+
+class HeaderSession:
+    """Upstream Glance in its header-trusted mode knows no tokens: the project comes in X-Project-Id.
+
+    This stands in for the logged-in session (same calls) so that the image and sharing code runs
+    unchanged against that Glance; everything below it (HTTP, error mapping) is the real client.
+    """
+
+    class Auth:
+        def __init__(self, project_id):
+            self.project_id = project_id
+
+    def __init__(self, url, project_id):
+        self.url = url
+        self.auth = self.Auth(project_id)
+        self.region = "trusted"
+        self.http = HttpClient()
+        self.headers = trusted_headers(project_id)
+
+    def endpoint(self, service_type):
+        return self.url
+
+    def request(self, method, url, headers=None, **kwargs):
+        return self.http.request(method, url, headers=dict(self.headers, **(headers or {})), **kwargs)
+
+    def json(self, method, url, **kwargs):
+        return self.http.decode(self.request(method, url, **kwargs), method, url)
+
+
+class TrustedGlanceBackend:
+    """Upstream Glance with identity from headers: two projects, no Keystone (sharing tests only)."""
+
+    name = "trusted-glance"
+    members_need_shared = True
+
+    def __init__(self, peers):
+        self.url = peers["glance_trusted_url"]
+        self.owner = peers["projects"]["tenantA"]["id"]
+        self.other = peers["projects"]["tenantB"]["id"]
+        self.region = "trusted"
+
+    def images(self):
+        return ImageService(HeaderSession(self.url, self.owner))
+
+    def consumer_images(self):
+        return ImageService(HeaderSession(self.url, self.other))
+
+    def make_image(self, name, project=None, **properties):
+        response = requests.post(self.url + "/v2/images", headers=trusted_headers(project or self.owner), timeout=30,
+                                 json=dict(properties, name=name, disk_format="raw", container_format="bare"))
+        response.raise_for_status()
+        return response.json()["id"]
+
+    def share_with_me(self, name):
+        image_id = self.make_image(name, project=self.other, visibility="shared")
+        requests.post("%s/v2/images/%s/members" % (self.url, image_id), json={"member": self.owner},
+                      headers=trusted_headers(self.other), timeout=30).raise_for_status()
+        return image_id
+
+
+@pytest.fixture(params=["localcloud-v2.0", "keystone+glance", "trusted-glance"])
+def sharing_backend(request):
+    """The backends of the sharing tests: the local cloud, Glance behind Keystone, and header-trusted Glance."""
+    if request.param == "trusted-glance":
+        yield TrustedGlanceBackend(request.getfixturevalue("peers"))
+    elif request.param == "keystone+glance":
+        real = KeystoneGlanceBackend(request.getfixturevalue("peers"))
+        yield real
+        real.cleanup()
+    else:
+        yield LocalCloudBackend(request.getfixturevalue("localcloud"), "2.0")
 
 
 @pytest.fixture(scope="session")

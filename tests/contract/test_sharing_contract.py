@@ -1,4 +1,5 @@
-"""Sharing between two accounts against every backend: owner adds, consumer answers, exact and absent.
+"""Sharing between two accounts: owner adds, consumer answers, exact and absent; against the local cloud,
+upstream Glance behind Keystone, and upstream Glance in its header-trusted mode.
 
 On upstream Glance a private image refuses members (403) until it is made ``shared``: the sharer
 must notice and do that; the local cloud answers as Rackspace does, taking members on private images.
@@ -6,20 +7,14 @@ must notice and do that; the local cloud answers as Rackspace does, taking membe
 
 import pytest
 
-from ansible_collections.opencloud.images.plugins.module_utils import auth
-from ansible_collections.opencloud.images.plugins.module_utils.cloud import CloudSession
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError
-from ansible_collections.opencloud.images.plugins.module_utils.images import ImageService
 from ansible_collections.opencloud.images.plugins.module_utils.sharing import Sharer, answer_share, find_shared_image
 
 
-def service(params):
-    return ImageService(CloudSession(auth.resolve(params, environ={}, cloud_files=([], []))))
-
-
-def test_share_accept_reject_and_remove(backend, unique):
-    owner = service(backend.params)
-    consumer = service(backend.consumer_params)
+def test_share_accept_reject_and_remove(sharing_backend, unique):
+    backend = sharing_backend
+    owner = backend.images()
+    consumer = backend.consumer_images()
     consumer_id = consumer.session.auth.project_id
     image = owner.get(backend.make_image(unique, visibility="private"))
     sharer = Sharer(owner, backend.owner, backend.region)
@@ -44,10 +39,11 @@ def test_share_accept_reject_and_remove(backend, unique):
     assert owner.members(image["id"]) == []
 
 
-def test_the_owner_cannot_share_what_it_does_not_own(backend, unique):
-    consumer = service(backend.consumer_params)
+def test_the_owner_cannot_share_what_it_does_not_own(sharing_backend, unique):
+    backend = sharing_backend
+    consumer = backend.consumer_images()
     image_id = backend.share_with_me(unique)
-    sharer = Sharer(service(backend.params), backend.owner, backend.region)
+    sharer = Sharer(backend.images(), backend.owner, backend.region)
     with pytest.raises(ConfigError) as err:
         sharer.find_own_image(image_id)
     assert "only its owner can share it" in err.value.message
