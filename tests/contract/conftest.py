@@ -188,14 +188,7 @@ class TrustedGlanceBackend:
 @pytest.fixture(params=["localcloud-v2.0", "keystone+glance", "trusted-glance"])
 def sharing_backend(request):
     """The backends of the sharing tests: the local cloud, Glance behind Keystone, and header-trusted Glance."""
-    if request.param == "trusted-glance":
-        yield TrustedGlanceBackend(request.getfixturevalue("peers"))
-    elif request.param == "keystone+glance":
-        real = KeystoneGlanceBackend(request.getfixturevalue("peers"))
-        yield real
-        real.cleanup()
-    else:
-        yield LocalCloudBackend(request.getfixturevalue("localcloud"), "2.0")
+    yield from make_backend(request)
 
 
 @pytest.fixture(scope="session")
@@ -216,7 +209,14 @@ def peers():
 
 @pytest.fixture(params=["localcloud-v2.0", "localcloud-v3", "keystone+glance"])
 def backend(request):
-    if request.param == "keystone+glance":
+    yield from make_backend(request)
+
+
+def make_backend(request):
+    """The backend named by the fixture's parameter; images made on real Glance are deleted afterwards."""
+    if request.param == "trusted-glance":
+        yield TrustedGlanceBackend(request.getfixturevalue("peers"))
+    elif request.param == "keystone+glance":
         real = KeystoneGlanceBackend(request.getfixturevalue("peers"))
         yield real
         real.cleanup()
