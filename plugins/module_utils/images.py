@@ -80,6 +80,14 @@ def list_filters(name=None, status=None, visibility=None, member_status=None, ow
     return params
 
 
+def only_one(found, reference, option="image"):
+    """The single image in ``found``, None if there is none; several (names are not unique) name the ids to choose from."""
+    if len(found) > 1:
+        raise ConfigError("Several images are named '%s': %s. Give %s as one of these ids." % (
+            reference, ", ".join("%s (created %s)" % (i["id"], i.get("created_at")) for i in found), option), option=option)
+    return found[0] if found else None
+
+
 def _server_side(params):
     """(params to send, name to match here): a name with a colon is matched on our side.
 

@@ -9,7 +9,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, Conflict, NotFound, PermissionDenied
-from ansible_collections.opencloud.images.plugins.module_utils.images import list_filters, looks_like_id
+from ansible_collections.opencloud.images.plugins.module_utils.images import list_filters, looks_like_id, only_one
 
 MEMBER_STATUSES = ("accepted", "rejected", "pending")
 # Rackspace tenant ids are numbers, Keystone project ids hex strings; both fit this.
@@ -41,13 +41,9 @@ class Sharer:
         self.region = region
 
     def find_own_image(self, reference):
-        found = self.images.find(reference)
-        if not found:
+        image = only_one(self.images.find(reference), reference)
+        if image is None:
             raise ConfigError("No image '%s' in region %s. %s" % (reference, self.region, TRANSFER_HINT), option="image")
-        if len(found) > 1:
-            raise ConfigError("Several images are named '%s': %s. Give image as one of these ids." % (
-                reference, ", ".join(i["id"] for i in found)), option="image")
-        image = found[0]
         if image.get("owner") != self.project_id:
             raise ConfigError("Image %s belongs to account %s, not to yours (%s): only its owner can share it." % (
                 image["id"], image.get("owner"), self.project_id), option="image")
@@ -99,12 +95,9 @@ def find_shared_image(images, reference):
             return images.get(reference)
         except NotFound:
             pass
-    found = list(images.list(list_filters(name=reference, visibility="shared", member_status="all")))
-    if len(found) == 1:
-        return found[0]
-    if found:
-        raise ConfigError("Several images shared with you are named '%s': %s. Give image as one of these ids." % (
-            reference, ", ".join(i["id"] for i in found)), option="image")
+    image = only_one(list(images.list(list_filters(name=reference, visibility="shared", member_status="all"))), reference)
+    if image is not None:
+        return image
     raise ConfigError("No image '%s' is shared with your account in this region. The owner must add your account as a "
                       "member first. %s" % (reference, TRANSFER_HINT), option="image")
 

@@ -127,7 +127,7 @@ api_trace:
 
 from ansible_collections.opencloud.images.plugins.module_utils.base import OpenCloudModule
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, WaitTimeout
-from ansible_collections.opencloud.images.plugins.module_utils.images import ImageService, patch_operations
+from ansible_collections.opencloud.images.plugins.module_utils.images import ImageService, only_one, patch_operations
 from ansible_collections.opencloud.images.plugins.module_utils.waiting import wait_for
 
 
@@ -172,16 +172,11 @@ class ImageModule(OpenCloudModule):
         return dict(changed=bool(ops), image=after, operations=ops, diff=self.diff(image, after, ops))
 
     def find(self, images):
-        found = images.find(self.params["image"])
-        if len(found) > 1:
-            raise ConfigError("Several images are named '%s': %s. Give image as one of these ids." % (
-                self.params["image"], ", ".join("%s (%s)" % (i["id"], i.get("created_at")) for i in found)), option="image")
-        if not found:
-            if self.params["state"] == "absent":
-                return None
+        image = only_one(images.find(self.params["image"]), self.params["image"])
+        if image is None and self.params["state"] != "absent":
             raise ConfigError("No image with id or name '%s' in region %s." % (self.params["image"], self.cloud.region),
                               option="image")
-        return found[0]
+        return image
 
     def diff(self, before, after, ops):
         if self.check_mode and ops:

@@ -5,7 +5,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError
-from ansible_collections.opencloud.images.plugins.module_utils.images import _server_side, list_filters, looks_like_id
+from ansible_collections.opencloud.images.plugins.module_utils.images import _server_side, list_filters, looks_like_id, only_one
 
 SERVER = "5f3b6c0e-8a59-4d7b-9b8e-6c1f7f0f2a11"
 
@@ -44,3 +44,11 @@ def test_names_with_a_colon_are_matched_client_side():
     params = list_filters(name="web01-2026-11-26T05:30", status="active")
     assert _server_side(params) == ([("status", "active")], "web01-2026-11-26T05:30")
     assert _server_side(list_filters(name="plain")) == ([("name", "plain")], None)
+
+
+def test_only_one_image_or_the_ids_to_choose_from():
+    assert only_one([], "web") is None
+    assert only_one([{"id": "a"}], "web") == {"id": "a"}
+    with pytest.raises(ConfigError) as err:
+        only_one([{"id": "a", "created_at": "t1"}, {"id": "b", "created_at": "t2"}], "web")
+    assert err.value.option == "image" and "a (created t1)" in err.value.message and "b (created t2)" in err.value.message
