@@ -7,9 +7,24 @@ import sys
 import textwrap
 
 import requests
+import yaml
 
 DEMO_API_KEY = "demo-api-key-SECRET-1a2b3c"
 DEMO_PASSWORD = "demo-password-SECRET"
+CONSUMER_API_KEY = "consumer-api-key-SECRET-4d5e6f"
+# Keys reach the plays of play() through the environment: Ansible quotes a play's source around a failing task.
+KEYS = {"DEMO_KEY": DEMO_API_KEY, "CONSUMER_KEY": CONSUMER_API_KEY}
+CONSUMER = {"username": "consumer", "api_key": "{{ lookup('ansible.builtin.env', 'CONSUMER_KEY') }}"}
+
+
+def play(cloud, *tasks, account=None):
+    """A one-play playbook: credentials (demo's, or ``account``'s) once through the action group, then the tasks."""
+    defaults = {"auth_url": cloud.url + "/identity/v2.0", "region": "DFW", "username": "demo",
+                "api_key": "{{ lookup('ansible.builtin.env', 'DEMO_KEY') }}"}
+    defaults.update(account or {})
+    return yaml.safe_dump([{"hosts": "localhost", "gather_facts": False,
+                            "module_defaults": {"group/opencloud.images.opencloud": defaults},
+                            "tasks": list(tasks)}], sort_keys=False)
 
 
 class PlaybookRun:
@@ -37,6 +52,7 @@ def playbook_runner(tmp_path):
                          "ANSIBLE_PYTHON_INTERPRETER": sys.executable, "RESULT_FILE": str(tmp_path / "results.json"),
                          "ANSIBLE_CALLBACK_PLUGINS": os.path.join(os.path.dirname(__file__), "callback_plugins"),
                          "ANSIBLE_CALLBACKS_ENABLED": "result_file"})
+        full_env.update(KEYS)
         full_env.update(env or {})
         command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
                    str(path)] + list(args)

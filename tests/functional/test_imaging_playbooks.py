@@ -3,21 +3,11 @@
 import uuid
 
 import pytest
-import yaml
 
-from playbook_support import DEMO_API_KEY, control, resources
+from playbook_support import control, play, resources
 
-AUTH = {"auth_url": "{url}/identity/v2.0", "username": "demo", "api_key": DEMO_API_KEY, "region": "DFW"}
 FAST = {"poll_interval": 0.2, "max_poll_interval": 0.5}
 PHASES = ("image_snapshot", "image_pending_upload", "image_uploading")
-
-
-def play(cloud, *tasks):
-    """A one-play playbook: credentials once through the action group, then the tasks."""
-    defaults = dict((k, v.format(url=cloud.url)) for k, v in AUTH.items())
-    return yaml.safe_dump([{"hosts": "localhost", "gather_facts": False,
-                            "module_defaults": {"group/opencloud.images.opencloud": defaults},
-                            "tasks": list(tasks)}], sort_keys=False)
 
 
 def task(title, module, register=None, **options):

@@ -4,24 +4,8 @@ import json
 import uuid
 
 import pytest
-import yaml
 
-from playbook_support import DEMO_API_KEY, control, resources
-
-CONSUMER_API_KEY = "consumer-api-key-SECRET-4d5e6f"
-# Keys reach the plays through the environment: Ansible quotes the play's source around a failing task.
-KEYS = {"DEMO_KEY": DEMO_API_KEY, "CONSUMER_KEY": CONSUMER_API_KEY}
-CONSUMER = {"username": "consumer", "api_key": "{{ lookup('ansible.builtin.env', 'CONSUMER_KEY') }}"}
-
-
-def play(cloud, *tasks, account=None):
-    defaults = {"auth_url": cloud.url + "/identity/v2.0", "region": "DFW", "username": "demo",
-                "api_key": "{{ lookup('ansible.builtin.env', 'DEMO_KEY') }}"}
-    defaults.update(account or {})
-    return yaml.safe_dump([{"hosts": "localhost", "gather_facts": False,
-                            "module_defaults": {"group/opencloud.images.opencloud": defaults},
-                            "tasks": list(tasks)}], sort_keys=False)
-
+from playbook_support import CONSUMER, CONSUMER_API_KEY, control, play, resources
 
 def share(title, **options):
     return {"name": title, "opencloud.images.image_share": options}
@@ -35,38 +19,38 @@ def own_image(cloud, **fields):
 def test_share_and_accept_in_one_task_then_the_consumer_sees_it(localcloud, playbook):
     image = own_image(localcloud)
     consumer = dict(CONSUMER, auth_url=localcloud.url + "/identity/v2.0")
-    run = playbook(env=KEYS, text=play(localcloud,
-                                       share("share", image=image["name"], members=["100002"], consumer=consumer),
-                                       share("again", image=image["name"], members=["100002"], consumer=consumer)), args=["--diff"])
+    run = playbook(play(localcloud,
+                        share("share", image=image["name"], members=["100002"], consumer=consumer),
+                        share("again", image=image["name"], members=["100002"], consumer=consumer)), args=["--diff"])
     assert run.rc == 0, run.output
     results = run.results()
     assert results["share"]["changed"] and results["share"]["members"] == [{"member_id": "100002", "status": "accepted"}]
     assert results["share"]["diff"] == {"before": {}, "after": {"100002": "accepted"}}
     assert not results["again"]["changed"]
     assert CONSUMER_API_KEY not in run.output and CONSUMER_API_KEY not in json.dumps(results)
-    seen = playbook(env=KEYS, text=play(localcloud, {"name": "mine now", "opencloud.images.image_info": {"visibility": "shared"}},
-                                        account=CONSUMER))
+    seen = playbook(play(localcloud, {"name": "mine now", "opencloud.images.image_info": {"visibility": "shared"}},
+                         account=CONSUMER))
     assert image["id"] in [i["id"] for i in seen.results()["mine now"]["images"]]
 
 
 def test_two_plays_accept_reject_exact_and_absent(localcloud, playbook):
     image = own_image(localcloud)
-    owner = playbook(env=KEYS, text=play(localcloud, share("share", image=image["id"], members=["100002", "100003"])))
+    owner = playbook(play(localcloud, share("share", image=image["id"], members=["100002", "100003"])))
     assert owner.rc == 0, owner.output
     assert owner.results()["share"]["members"] == [{"member_id": "100002", "status": "pending"},
                                                    {"member_id": "100003", "status": "pending"}]
-    consumer = playbook(env=KEYS, text=play(localcloud,
-                                            share("accept", image=image["name"], status="accepted"),
-                                            share("accept again", image=image["name"], status="accepted"),
-                                            share("reject", image=image["id"], status="rejected"), account=CONSUMER))
+    consumer = playbook(play(localcloud,
+                             share("accept", image=image["name"], status="accepted"),
+                             share("accept again", image=image["name"], status="accepted"),
+                             share("reject", image=image["id"], status="rejected"), account=CONSUMER))
     assert consumer.rc == 0, consumer.output
     results = consumer.results()
     assert results["accept"]["changed"] and results["accept"]["members"][0]["status"] == "accepted"
     assert not results["accept again"]["changed"]
     assert results["reject"]["members"][0]["status"] == "rejected"
-    owner = playbook(env=KEYS, text=play(localcloud,
-                                         share("exact", image=image["id"], members=["100003"], state="exact"),
-                                         share("absent", image=image["id"], members=["100003"], state="absent")))
+    owner = playbook(play(localcloud,
+                          share("exact", image=image["id"], members=["100003"], state="exact"),
+                          share("absent", image=image["id"], members=["100003"], state="absent")))
     assert owner.rc == 0, owner.output
     results = owner.results()
     assert results["exact"]["removed"] == ["100002"], "a rejected member still counts, and exact removes it"
@@ -77,7 +61,7 @@ def test_upstream_glance_rule_sets_the_visibility_to_shared(localcloud, playbook
     control(localcloud, "POST", "config", json={"members_need_shared_visibility": True})
     try:
         image = own_image(localcloud, visibility="private")
-        run = playbook(env=KEYS, text=play(localcloud, share("share", image=image["id"], members=["100002"])))
+        run = playbook(play(localcloud, share("share", image=image["id"], members=["100002"])))
     finally:
         control(localcloud, "POST", "config", json={"members_need_shared_visibility": False})
     assert run.rc == 0, run.output
@@ -89,7 +73,7 @@ def test_upstream_glance_rule_sets_the_visibility_to_shared(localcloud, playbook
 def test_check_mode_shares_nothing(localcloud, playbook):
     image = own_image(localcloud)
     before = resources(localcloud)
-    run = playbook(env=KEYS, text=play(localcloud, dict(share("would", image=image["id"], members=["100002"]), check_mode=True)))
+    run = playbook(play(localcloud, dict(share("would", image=image["id"], members=["100002"]), check_mode=True)))
     assert run.rc == 0, run.output
     assert run.results()["would"]["changed"] and run.results()["would"]["added"] == ["100002"]
     assert resources(localcloud) == before
@@ -118,7 +102,7 @@ def test_bad_input_fails_clearly_and_changes_nothing(localcloud, playbook, case,
     if "consumer" in options:
         options["consumer"] = dict((k, v.replace("{url}", localcloud.url)) for k, v in options["consumer"].items())
     before = resources(localcloud)
-    run = playbook(env=KEYS, text=play(localcloud, share("bad", **options)))
+    run = playbook(play(localcloud, share("bad", **options)))
     assert run.rc != 0
     result = run.results()["bad"]
     assert result["failed"] and expected in result["msg"], result["msg"]
