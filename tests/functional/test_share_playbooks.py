@@ -7,6 +7,7 @@ import pytest
 
 from playbook_support import CONSUMER, CONSUMER_API_KEY, control, play, resources
 
+
 def share(title, **options):
     return {"name": title, "opencloud.images.image_share": options}
 
