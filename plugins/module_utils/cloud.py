@@ -6,6 +6,8 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import copy
+
 from ansible_collections.opencloud.images.plugins.module_utils import auth
 from ansible_collections.opencloud.images.plugins.module_utils.errors import AuthenticationError, ConfigError
 from ansible_collections.opencloud.images.plugins.module_utils.transport import HttpClient
@@ -22,6 +24,7 @@ class CloudSession:
         self.cache = cache
         self.identity_requests = 0
         self._auth = None
+        self._region = None
 
     @property
     def auth(self):
@@ -48,9 +51,19 @@ class CloudSession:
             self.cache.store(self.config.cache_key(), self.config.secret, result.as_dict(), result.expires_epoch)
         return result
 
+    def in_region(self, region):
+        """A session for another region of the same account: the same token, HTTP client and cache."""
+        authenticated = self.auth  # log in once, before the two sessions part
+        other = copy.copy(self)
+        other._auth = authenticated
+        other._region = region
+        return other
+
     @property
     def region(self):
         """The region in use: the configured one, else the account's default (Rackspace), else the only one."""
+        if self._region:
+            return self._region
         if self.config.region or self.auth.default_region:
             return self.config.region or self.auth.default_region
         regions = self.auth.catalog.regions()
@@ -64,13 +77,19 @@ class CloudSession:
         return catalog.endpoint(service_type, self.region, interface)
 
     def request(self, method, url, headers=None, **kwargs):
-        """An API call with the token; a 401 (token expired or revoked) re-authenticates once and repeats it."""
+        """An API call with the token; a 401 (token expired or revoked) re-authenticates once and repeats it.
+
+        A streamed body (``repeat=False``) cannot be sent again: the new token is in place and the
+        401 is raised for the caller to repeat with a fresh stream.
+        """
         try:
             return self.http.request(method, url, headers=self._headers(headers), **kwargs)
         except AuthenticationError:
             if self.cache is not None:
                 self.cache.invalidate(self.config.cache_key())
             self._auth = self._authenticate()
+            if kwargs.get("repeat") is False:
+                raise
         return self.http.request(method, url, headers=self._headers(headers), **kwargs)
 
     def json(self, method, url, **kwargs):
@@ -87,14 +106,15 @@ class ServiceClient:
 
     service_type = None
 
-    def __init__(self, session):
+    def __init__(self, session, interface="public"):
         self.session = session
+        self.interface = interface
         self._root = None
 
     @property
     def root(self):
         if self._root is None:
-            self._root = self.normalise(self.session.endpoint(self.service_type))
+            self._root = self.normalise(self.session.endpoint(self.service_type, self.interface))
         return self._root
 
     @staticmethod

@@ -157,6 +157,32 @@ class ImageService(ServiceClient):
     def delete(self, image_id):
         self.session.request("DELETE", self.url("images", image_id))
 
+    def create(self, fields):
+        """A new image record (``queued``, no data yet) with these fields and properties."""
+        return self.session.json("POST", self.url("images"), json_body=fields)
+
+    def download(self, image_id):
+        """A streaming GET of the image's data (the caller reads it and closes it)."""
+        return self.session.request("GET", self.url("images", image_id, "file"), stream=True, ok=(200,))
+
+    def upload(self, image_id, body, staged=False):
+        """Send the image's data once (a stream cannot be repeated): ``PUT file``, or ``PUT stage`` for an import."""
+        self.session.request("PUT", self.url("images", image_id, "stage" if staged else "file"), data=body,
+                             headers={"Content-Type": "application/octet-stream"}, ok=(204, 201, 200), repeat=False)
+
+    def import_staged(self, image_id):
+        """Start the interoperable import (``glance-direct``) of data sent with ``upload(staged=True)``."""
+        self.session.request("POST", self.url("images", image_id, "import"), ok=(202,),
+                             json_body={"method": {"name": "glance-direct"}})
+
+    def import_methods(self):
+        """The interoperable import methods the service offers (none on an API without ``/v2/info/import``)."""
+        try:
+            info = self.session.json("GET", self.url("info", "import"))
+        except (NotFound, PermissionDenied):
+            return []
+        return ((info or {}).get("import-methods") or {}).get("value") or []
+
     def members(self, image_id):
         """The members of an image (accounts it is shared with), whatever their status.
 

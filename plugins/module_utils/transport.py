@@ -112,13 +112,16 @@ class HttpClient:
         self.trace = trace
 
     def request(self, method, url, headers=None, params=None, json_body=None, data=None,
-                stream=False, ok=None, pace_limits=True):
+                stream=False, ok=None, pace_limits=True, repeat=True):
         """Send one request, repeating it while that is safe; return the response or raise.
 
         ``ok`` is the set of statuses to return instead of raising (default: any 2xx/3xx).
         ``pace_limits=False`` raises 413/429 at once, for a caller that paces its own repeats.
+        ``repeat=False`` never repeats: a streamed body can be sent only once, so its caller
+        repeats with a fresh stream.
         """
         method = method.upper()
+        retries = self.retries if repeat else 0
         attempt = 0
         while True:
             attempt += 1
@@ -130,7 +133,7 @@ class HttpClient:
             except requests.exceptions.RequestException as exc:
                 retryable = self._transport_retryable(exc, method)
                 self._log("%s %s -> %s (attempt %d)" % (method, url, type(exc).__name__, attempt))
-                if retryable and attempt <= self.retries:
+                if retryable and attempt <= retries:
                     self.sleep(self._backoff(attempt))
                     continue
                 raise TransportError(self.redact("%s %s failed: %s" % (method, url, _transport_reason(exc))))
@@ -140,11 +143,19 @@ class HttpClient:
                 return response
             if ok is None and response.status_code < 400:
                 return response
-            delay = self._retry_delay(response, method, attempt) if pace_limits or response.status_code not in (413, 429) else None
+            delay = None
+            if attempt <= retries and (pace_limits or response.status_code not in (413, 429)):
+                delay = self._retry_delay(response, method, attempt)
             if delay is None:
                 raise self.error_from(response, method, url)
             response.close()
             self.sleep(delay)
+
+    def widen_pool(self, size):
+        """Keep up to ``size`` connections per host, for that many requests in parallel (requests keeps 10)."""
+        if size > 10:
+            for prefix in ("http://", "https://"):
+                self.session.mount(prefix, requests.adapters.HTTPAdapter(pool_maxsize=size))
 
     def decode(self, response, method, url):
         """The JSON body of a response (None when empty); a body that is not JSON is a service error."""
@@ -170,8 +181,6 @@ class HttpClient:
     def _retry_delay(self, response, method, attempt):
         """Seconds to wait before repeating this response's request, or None to give up."""
         status = response.status_code
-        if attempt > self.retries:
-            return None
         retry_after = self._retry_after(response)
         if status == 413 and retry_after is None and parse_fault(response.content)[0] != "overLimit":
             return None  # a size limit, not a rate limit: repeating cannot help
