@@ -144,7 +144,7 @@ class HeaderSession:
         self.http = HttpClient()
         self.headers = trusted_headers(project_id)
 
-    def endpoint(self, service_type):
+    def endpoint(self, service_type, interface="public"):
         return self.url
 
     def request(self, method, url, headers=None, **kwargs):
