@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Benchmarks: `bash scripts/benchmark.sh [options of benchmarks/fleet_imaging.py]`.
-# Sets up the toolchain as scripts/test.sh does, makes the working tree visible as opencloud.images,
-# and runs the fleet-imaging benchmark against the local cloud; it prints its figures.
+# Benchmarks; each prints its figures.
+#   bash scripts/benchmark.sh [options of benchmarks/fleet_imaging.py]
+#       fleet imaging through ansible-playbook against the local cloud (the default)
+#   bash scripts/benchmark.sh object-copy [options of benchmarks/object_copy.py, e.g. --quick]
+#       a large object copied between two accounts of a real Swift: ours vs rclone vs the swift CLI;
+#       installs the Swift peer and rclone (tests/peers/install.sh swift) and starts its own Swift,
+#       unless OPENCLOUD_PEERS names running peers
+# Sets up the toolchain as scripts/test.sh does and makes the working tree visible as opencloud.images.
 set -euo pipefail
 exec </dev/null
 
@@ -13,4 +18,10 @@ unset ANSIBLE_CONFIG ANSIBLE_COLLECTIONS_PATH ANSIBLE_COLLECTIONS_PATHS PYTHONPA
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/opencloud-images-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 use_working_tree
-python "$REPO/benchmarks/fleet_imaging.py" "$@"
+if [ "${1:-}" = object-copy ]; then
+  shift
+  bash "$REPO/tests/peers/install.sh" swift
+  PYTHONPATH=$WORK/collections:$REPO/tests/peers python "$REPO/benchmarks/object_copy.py" "$@"
+else
+  python "$REPO/benchmarks/fleet_imaging.py" "$@"
+fi

@@ -5,8 +5,12 @@
     requests.get(p["glance_trusted_url"] + "/v2/images", headers=trusted_headers("tenantA"))
 
 peers.json keys: glance_trusted_url, glance_keystone_url (= image_endpoint, as in the catalog, no /v2),
-keystone_url (ends in /v3), region, domain, admin, projects{tenantA,tenantB}, users{userA,userB},
-application_credential{id,secret,...}, pids, logs, run_dir. See start.sh / seed_keystone.py.
+glance_keystone2_url, image_endpoints{RegionOne,RegionTwo} (the catalog's image URL per region),
+keystone_url (ends in /v3), region (RegionOne), regions [RegionOne, RegionTwo], domain, admin,
+projects{tenantA,tenantB}, users{userA,userB}, application_credential{id,secret,...},
+swift{auth_url (.../auth/v1.0), accounts{test,test2: {user, key, storage_url}}}, pids, logs, run_dir.
+`start.sh RUN_DIR --swift-only` writes only swift, pids, logs and run_dir. See start.sh, seed_keystone.py,
+write_peers.py; swift_session.TempAuthSession logs in to a Swift account like the collection's CloudSession.
 """
 
 import json

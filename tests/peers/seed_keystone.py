@@ -1,11 +1,15 @@
-"""Seed the peer Keystone for the tests and write peers.json. Run by start.sh with the keystone venv's python.
+"""Seed the peer Keystone for the tests. Run by start.sh with the keystone venv's python.
 
-Creates (all in domain "default", region "RegionOne"):
-  * project "service" + user "glance" (role service): keystonemiddleware's service user for glance-ks
+Creates (all in domain "default"):
+  * region "RegionTwo" ("RegionOne" comes from keystone-manage bootstrap)
+  * project "service" + user "glance" (role service): keystonemiddleware's service user for both
+    keystone-flavor Glances
   * projects tenantA / tenantB, users userA / userB (roles member + reader on their own project)
-  * service "glance" (type image) with public + internal endpoints -> the keystone-flavor Glance,
-    registered WITHOUT /v2 as real deployments do
+  * service "glance" (type image) with public, internal and admin endpoints in each region: RegionOne ->
+    the keystone-flavor Glance, RegionTwo -> the second, independent one; registered WITHOUT /v2 as real
+    deployments do
   * an application credential of userA on tenantA
+and writes the Keystone/Glance part of peers.json (write_peers.py adds the rest).
 """
 
 import argparse
@@ -18,6 +22,8 @@ import requests
 
 DOMAIN = "default"
 REGION = "RegionOne"
+REGION_TWO = "RegionTwo"
+IMAGE_INTERFACES = ("public", "internal", "admin")
 TENANTS = {  # project -> (user, password)
     "tenantA": ("userA", "userA-pass-SECRET"),
     "tenantB": ("userB", "userB-pass-SECRET"),
@@ -47,7 +53,8 @@ class Keystone:
         return r.json() if r.content else None
 
 
-def seed(ks, admin_password, glance_ks_url, glance_service_password):
+def seed(ks, admin_password, image_endpoints, glance_service_password):
+    """What the module docstring lists; ``image_endpoints`` maps each region to its Glance URL."""
     admin_token, admin_tok = ks.token("admin", admin_password, "admin")
 
     def call(method, path, **kw):
@@ -68,6 +75,7 @@ def seed(ks, admin_password, glance_ks_url, glance_service_password):
                      "project": "admin", "project_id": admin_tok["project"]["id"]},
            "projects": {}, "users": {}}
 
+    call("POST", "/regions", json={"region": {"id": REGION_TWO, "description": "the second peer Glance"}})
     service_project = project("service")
     user("glance", glance_service_password, service_project, ["service"])
 
@@ -80,9 +88,10 @@ def seed(ks, admin_password, glance_ks_url, glance_service_password):
 
     svc = call("POST", "/services", json={"service": {"name": "glance", "type": "image",
                                                       "description": "peer glance (keystone flavor)"}})
-    for iface in ("public", "internal"):
-        call("POST", "/endpoints", json={"endpoint": {
-            "service_id": svc["service"]["id"], "interface": iface, "url": glance_ks_url, "region_id": REGION}})
+    for region, url in image_endpoints.items():
+        for iface in IMAGE_INTERFACES:
+            call("POST", "/endpoints", json={"endpoint": {
+                "service_id": svc["service"]["id"], "interface": iface, "url": url, "region_id": region}})
 
     # the application credential is created by its owner, with a token scoped to the project it is for
     a_user, a_password = TENANTS["tenantA"]
@@ -101,32 +110,34 @@ def main():
     ap.add_argument("--keystone-url", required=True)
     ap.add_argument("--glance-trusted-url", required=True)
     ap.add_argument("--glance-keystone-url", required=True)
+    ap.add_argument("--glance-keystone2-url", required=True)
     ap.add_argument("--run-dir", required=True)
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
 
     t0 = time.monotonic()
     ks = Keystone(args.keystone_url)
-    seeded = seed(ks, os.environ["PEER_ADMIN_PASSWORD"], args.glance_keystone_url,
-                  os.environ["PEER_GLANCE_SERVICE_PASSWORD"])
+    image_endpoints = {REGION: args.glance_keystone_url, REGION_TWO: args.glance_keystone2_url}
+    seeded = seed(ks, os.environ["PEER_ADMIN_PASSWORD"], image_endpoints, os.environ["PEER_GLANCE_SERVICE_PASSWORD"])
     run_dir = pathlib.Path(args.run_dir)
-    pids = {p.stem: int(p.read_text().strip()) for p in sorted((run_dir / "pids").glob("*.pid"))}
     peers = {
         "glance_trusted_url": args.glance_trusted_url,
         "glance_keystone_url": args.glance_keystone_url,
+        "glance_keystone2_url": args.glance_keystone2_url,
         "keystone_url": args.keystone_url,
         "image_endpoint": args.glance_keystone_url,
+        "image_endpoints": image_endpoints,
         "region": REGION,
+        "regions": [REGION, REGION_TWO],
         "domain": DOMAIN,
         **seeded,
         "glance_trusted_roles": ["member", "reader"],
-        "run_dir": str(run_dir),
         "logs": {
             "keystone": str(run_dir / "keystone" / "keystone.log"),
             "glance_trusted": str(run_dir / "glance" / "glance-api.log"),
             "glance_keystone": str(run_dir / "glance-ks" / "glance-api.log"),
+            "glance_keystone2": str(run_dir / "glance-ks2" / "glance-api.log"),
         },
-        "pids": pids,
     }
     pathlib.Path(args.out).write_text(json.dumps(peers, indent=2, sort_keys=True) + "\n")
     print(f"seeded keystone in {time.monotonic() - t0:.2f}s")

@@ -9,8 +9,9 @@ RUN_DIR="${1:?usage: stop.sh RUN_DIR}"
 PID_DIR="$RUN_DIR/pids"
 [ -d "$PID_DIR" ] || exit 0
 
-is_ours() {  # the pid is alive and still a gunicorn (guards against a recycled pid)
-    [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -q gunicorn
+is_ours() {  # the pid is alive and still one of the peers' programs (guards against a recycled pid)
+    { tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null \
+        | grep -Eq 'gunicorn|swift-(proxy|account|container|object)-server|memcached|syslog_udp\.py'
 }
 
 live=()
@@ -24,8 +25,9 @@ for f in "$PID_DIR"/*.pid; do
     fi
 done
 
-# gunicorn's graceful shutdown (graceful_timeout = 5 in its config); then kill the process group
-# that start.sh created with setsid (master + worker).
+# gunicorn's graceful shutdown (graceful_timeout = 5 in its config), Swift's servers, memcached and the
+# syslog receiver exit on TERM; then kill the process group that start.sh created with setsid
+# (gunicorn: master + worker).
 deadline=$((SECONDS + 10))
 for entry in "${live[@]}"; do
     pid=${entry%%:*} name=${entry#*:}

@@ -1,0 +1,298 @@
+"""Benchmark: copy a segmented large object from one Swift account (region) to another, with three tools.
+
+    ours    copy_large_object() of plugins/module_utils/large_objects.py, in a child process
+    rclone  `rclone copy` between two swift remotes (tempauth, auth v1; target chunk size = the segment size)
+    swift   python-swiftclient's `swift download` to a temporary file, then `swift upload --use-slo -S SEGMENT`
+            (both halves counted)
+
+The source is a Dynamic Large Object in account 1 (AUTH_test) of random data, made in a streaming way;
+each tool copies it to account 2 (AUTH_test2) from a clean target, and the copy is checked by
+reading it back whole (size and MD5 equal to the source's). Each tool runs as child processes whose
+peak RSS comes from wait4(). Prints seconds, MiB/s, the ratio of each tool's time to ours and the peak
+RSS, then our time and peak RSS for each of --sizes.
+
+    python benchmarks/object_copy.py [--size 2GiB] [--segment 100MiB] [--workers 4] [--sizes 1GiB,4GiB]
+    python benchmarks/object_copy.py --quick          (64 MiB, 16 MiB segments, sizes 32MiB,128MiB)
+
+Uses the Swift of OPENCLOUD_PEERS (or --peers) if given, else starts its own with
+`tests/peers/start.sh RUN_DIR --swift-only` on free ports and stops it afterwards. Needs the swift venv
+and rclone of tests/peers/install.sh, the collection and tests/peers importable (PYTHONPATH):
+`bash scripts/benchmark.sh object-copy [options]` sets all of that up and runs it.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import requests
+
+from peers import load_peers
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PEERS_DIR = os.path.join(os.path.dirname(HERE), "tests", "peers")
+DEV_HOME = os.environ.get("OPENCLOUD_DEV_HOME") or os.path.expanduser("~/.cache/opencloud-images-dev")
+SWIFT_CLI = os.path.join(DEV_HOME, "peers", "swift", "bin", "swift")
+MIB = 1024 ** 2
+CHUNK = MIB
+SRC_ACCOUNT, DST_ACCOUNT = "test", "test2"
+SRC_CONTAINER, DST_CONTAINER, OBJECT = "bench-src", "bench-dst", "obj"
+UNITS = {"": 1, "k": 1024, "m": MIB, "g": 1024 ** 3}
+# The ports start.sh takes from the environment: TCP ones, and the UDP one of Swift's syslog.
+TCP_PORT_VARS = ("PEER_SWIFT_PORT", "PEER_SWIFT_ACCOUNT_PORT", "PEER_SWIFT_CONTAINER_PORT", "PEER_SWIFT_OBJECT_PORT",
+                 "PEER_MEMCACHED_PORT")
+
+
+def parse_size(text):
+    """Bytes from '2GiB', '100MiB', '64M', '512k' or a plain number of bytes."""
+    match = re.fullmatch(r"\s*(\d+)\s*([kmg]?)(?:i?b)?\s*", text, re.IGNORECASE)
+    if not match:
+        raise argparse.ArgumentTypeError("not a size: %r (use e.g. 64MiB, 2GiB)" % text)
+    return int(match.group(1)) * UNITS[match.group(2).lower()]
+
+
+def show_size(size):
+    return "%d GiB" % (size // 1024 ** 3) if size % 1024 ** 3 == 0 else "%d MiB" % (size // MIB)
+
+
+class Account:
+    """One tempauth account of the peer Swift, for setting up and checking (plain requests, not the code measured)."""
+
+    def __init__(self, swift, name):
+        self.auth_url = swift["auth_url"]
+        self.user = swift["accounts"][name]["user"]
+        self.key = swift["accounts"][name]["key"]
+        response = requests.get(self.auth_url, headers={"X-Auth-User": self.user, "X-Auth-Key": self.key}, timeout=30)
+        response.raise_for_status()
+        self.url = response.headers["X-Storage-Url"]
+        self.http = requests.Session()
+        self.http.headers["X-Auth-Token"] = response.headers["X-Auth-Token"]
+
+    def call(self, method, path, ok=(200, 201, 202, 204), **kwargs):
+        response = self.http.request(method, "%s/%s" % (self.url, path), timeout=120, **kwargs)
+        if response.status_code not in ok:
+            raise SystemExit("%s %s -> %d: %s" % (method, path, response.status_code, response.text[:300]))
+        return response
+
+    def make_dlo(self, name, size, segment):
+        """A Dynamic Large Object SRC_CONTAINER/name of ``size`` random bytes; returns its MD5."""
+        self.call("PUT", SRC_CONTAINER)
+        self.call("PUT", SRC_CONTAINER + "_segments")
+        whole = hashlib.md5()
+
+        def random_chunks(length):
+            while length > 0:
+                chunk = os.urandom(min(CHUNK, length))
+                whole.update(chunk)
+                length -= len(chunk)
+                yield chunk
+        for index, offset in enumerate(range(0, size, segment), 1):
+            self.call("PUT", "%s_segments/%s/%05d" % (SRC_CONTAINER, name, index), data=random_chunks(min(segment, size - offset)))
+        self.call("PUT", "%s/%s" % (SRC_CONTAINER, name), data=b"",
+                  headers={"X-Object-Manifest": "%s_segments/%s/" % (SRC_CONTAINER, name)})
+        length = int(self.call("HEAD", "%s/%s" % (SRC_CONTAINER, name)).headers["Content-Length"])
+        if length != size:
+            raise SystemExit("the source %s reads as %d bytes, not %d" % (name, length, size))
+        return whole.hexdigest()
+
+    def read_back(self, container, name):
+        """(size, MD5) of the whole GET stream of an object."""
+        digest, size = hashlib.md5(), 0
+        with self.call("GET", "%s/%s" % (container, name), stream=True) as response:
+            for chunk in response.iter_content(CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+        return size, digest.hexdigest()
+
+    def empty(self, prefix):
+        """Delete every container whose name starts with ``prefix``, and the objects in them."""
+        for container in self.call("GET", "", params={"format": "json"}).json():
+            if container["name"].startswith(prefix):
+                listing = self.call("GET", container["name"], params={"format": "json", "limit": 10000}).json()
+                for entry in listing:
+                    self.call("DELETE", "%s/%s" % (container["name"], entry["name"]), ok=(204, 404))
+                self.call("DELETE", container["name"], ok=(204, 404, 409))
+
+
+def measured(command, log, env=None):
+    """(seconds, peak RSS in bytes) of one child process; its output goes to ``log``; exits if it fails."""
+    with open(log, "ab") as out:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+        _pid, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        with open(log, "rb") as out:
+            tail = out.read()[-3000:].decode("utf-8", "replace")
+        raise SystemExit("%s exited %d; the end of %s:\n%s" % (command[0], child.returncode, log, tail))
+    return seconds, usage.ru_maxrss * 1024  # Linux: KiB
+
+
+def copy_ours(swift, name, args, log):
+    spec = {"swift": swift, "name": name, "workers": args.workers}
+    run = measured([sys.executable, os.path.abspath(__file__), "--child", json.dumps(spec)], log)
+    with open(log) as out:
+        report = json.loads(out.read().splitlines()[-1])
+    print("  ours: %(manifest)s manifest, %(segments_sent)d segments sent, %(repeats)d repeated" % report)
+    return [run]
+
+
+def copy_rclone(swift, name, args, log):
+    env = dict(os.environ, RCLONE_CONFIG=os.path.join(args.work, "rclone.conf"))
+    for remote, account in (("SRC", SRC_ACCOUNT), ("DST", DST_ACCOUNT)):
+        env.update({"RCLONE_CONFIG_%s_TYPE" % remote: "swift", "RCLONE_CONFIG_%s_AUTH" % remote: swift["auth_url"],
+                    "RCLONE_CONFIG_%s_AUTH_VERSION" % remote: "1",
+                    "RCLONE_CONFIG_%s_USER" % remote: swift["accounts"][account]["user"],
+                    "RCLONE_CONFIG_%s_KEY" % remote: swift["accounts"][account]["key"]})
+    # the target is segmented like ours (rclone's default: one object up to 5 GiB)
+    env["RCLONE_CONFIG_DST_CHUNK_SIZE"] = "%dk" % (args.segment // 1024)
+    command = ["rclone", "copy", "src:%s/%s" % (SRC_CONTAINER, name), "dst:%s" % DST_CONTAINER, "--stats", "0"]
+    return [measured(command, log, env)]
+
+
+def copy_swift_cli(swift, name, args, log):
+    def login(account):
+        return ["-A", swift["auth_url"], "-U", swift["accounts"][account]["user"], "-K", swift["accounts"][account]["key"]]
+    local = os.path.join(args.work, "swift-cli-download")
+    try:
+        down = measured([SWIFT_CLI] + login(SRC_ACCOUNT) + ["download", SRC_CONTAINER, name, "-o", local], log)
+        up = measured([SWIFT_CLI] + login(DST_ACCOUNT) + ["upload", DST_CONTAINER, local, "--object-name", name, "--use-slo",
+                                                          "-S", str(args.segment), "--segment-threads", str(args.workers)], log)
+    finally:
+        if os.path.exists(local):
+            os.unlink(local)
+    return [down, up]
+
+
+TOOLS = {"ours": copy_ours, "rclone": copy_rclone, "swift": copy_swift_cli}
+LABELS = {"ours": "ours (copy_large_object)", "rclone": "rclone copy", "swift": "swift download + upload"}
+
+
+def run_tool(tool, swift, dst, name, expected, args):
+    """Copy SRC_CONTAINER/name to a clean target with one tool and check it: (seconds, peak RSS)."""
+    dst.empty(DST_CONTAINER)
+    runs = TOOLS[tool](swift, name, args, os.path.join(args.work, "%s.log" % tool))
+    got = dst.read_back(DST_CONTAINER, name)
+    if got != expected:
+        raise SystemExit("%s: the copy reads back as %d bytes with MD5 %s, not %d bytes with MD5 %s" % (tool, got[0], got[1], *expected))
+    dst.empty(DST_CONTAINER)
+    return sum(s for s, _rss in runs), max(rss for _s, rss in runs)
+
+
+def child(spec):
+    """The measured part of `ours`, in its own process: log in to both accounts and copy."""
+    from ansible_collections.opencloud.images.plugins.module_utils.large_objects import copy_large_object
+    from ansible_collections.opencloud.images.plugins.module_utils.object_storage import ObjectStorageService
+    from swift_session import TempAuthSession
+
+    swift = spec["swift"]
+
+    def store(account):
+        entry = swift["accounts"][account]
+        return ObjectStorageService(TempAuthSession(swift["auth_url"], entry["user"], entry["key"]))
+    report = copy_large_object(store(SRC_ACCOUNT), store(DST_ACCOUNT), SRC_CONTAINER, spec["name"], DST_CONTAINER, spec["name"],
+                               workers=spec["workers"])
+    print(json.dumps(report.as_dict()))
+
+
+def free_ports(count, kind):
+    sockets = [socket.socket(socket.AF_INET, kind) for _index in range(count)]
+    for sock in sockets:
+        sock.bind(("127.0.0.1", 0))
+    ports = [sock.getsockname()[1] for sock in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
+
+
+def start_swift(work):
+    """Start a Swift of our own (fresh RUN_DIR, free ports); returns (run_dir, peers)."""
+    run_dir = os.path.join(work, "peers")
+    env = dict(os.environ, **dict(zip(TCP_PORT_VARS, map(str, free_ports(len(TCP_PORT_VARS), socket.SOCK_STREAM)))))
+    env["PEER_SWIFT_LOG_PORT"] = str(free_ports(1, socket.SOCK_DGRAM)[0])
+    started = time.perf_counter()
+    subprocess.run(["bash", os.path.join(PEERS_DIR, "start.sh"), run_dir, "--swift-only"], env=env, check=True)
+    print("own Swift started in %.1fs (proxy port %s)" % (time.perf_counter() - started, env["PEER_SWIFT_PORT"]))
+    return run_dir, load_peers(run_dir)
+
+
+def benchmark(swift, args):
+    src, dst = Account(swift, SRC_ACCOUNT), Account(swift, DST_ACCOUNT)
+    src.empty(SRC_CONTAINER)
+    started = time.perf_counter()
+    expected = (args.size, src.make_dlo(OBJECT, args.size, args.segment))
+    print("source: DLO %s/%s in AUTH_%s, %s in %s segments, made in %.1fs" % (
+        SRC_CONTAINER, OBJECT, SRC_ACCOUNT, show_size(args.size), show_size(args.segment), time.perf_counter() - started))
+    results = {}
+    for tool in args.tools:
+        results[tool] = run_tool(tool, swift, dst, OBJECT, expected, args)
+        print("  %-26s %8.1fs  (copy checked: size and MD5 equal)" % (LABELS[tool], results[tool][0]))
+    src.empty(SRC_CONTAINER)
+
+    base = results.get("ours", (None,))[0]
+    print("\ncopy of %s (%s segments, %d workers) from AUTH_%s to AUTH_%s" % (
+        show_size(args.size), show_size(args.segment), args.workers, SRC_ACCOUNT, DST_ACCOUNT))
+    print("%-26s %9s %9s %14s %14s" % ("tool", "seconds", "MiB/s", "time vs ours", "peak RSS MiB"))
+    for tool, (seconds, rss) in results.items():
+        ratio = "%.2fx" % (seconds / base) if base else "-"
+        print("%-26s %9.1f %9.1f %14s %14.1f" % (LABELS[tool], seconds, args.size / MIB / seconds, ratio, rss / MIB))
+
+    rows = []
+    for size in args.sizes:
+        name = "%s-%d" % (OBJECT, size)
+        expected = (size, src.make_dlo(name, size, args.segment))
+        rows.append((size,) + run_tool("ours", swift, dst, name, expected, args))
+        src.empty(SRC_CONTAINER)
+    print("\nours by size (%s segments, %d workers)" % (show_size(args.segment), args.workers))
+    print("%-10s %9s %9s %14s" % ("size", "seconds", "MiB/s", "peak RSS MiB"))
+    for size, seconds, rss in rows:
+        print("%-10s %9.1f %9.1f %14.1f" % (show_size(size), seconds, size / MIB / seconds, rss / MIB))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    ap.add_argument("--size", type=parse_size, default=parse_size("2GiB"), help="the object the three tools copy (2GiB)")
+    ap.add_argument("--segment", type=parse_size, default=parse_size("100MiB"), help="segment size, source and targets (100MiB)")
+    ap.add_argument("--workers", type=int, default=4, help="parallel segments: ours, and swift upload's --segment-threads (4)")
+    ap.add_argument("--sizes", type=lambda text: [parse_size(s) for s in text.split(",")], default=None,
+                    help="the sizes to measure our peak RSS at (1GiB,4GiB)")
+    ap.add_argument("--tools", type=lambda text: text.split(","), default=list(TOOLS), help="ours,rclone,swift")
+    ap.add_argument("--quick", action="store_true", help="a smoke run: 64MiB, 16MiB segments, sizes 32MiB,128MiB")
+    ap.add_argument("--peers", help="peers.json or RUN_DIR of running peers (default: $OPENCLOUD_PEERS, else start a Swift)")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        return child(json.loads(args.child))
+    unknown = sorted(set(args.tools) - set(TOOLS))
+    if unknown:
+        ap.error("unknown tools: %s (known: %s)" % (", ".join(unknown), ", ".join(TOOLS)))
+    if args.quick:
+        args.size, args.segment, args.sizes = parse_size("64MiB"), parse_size("16MiB"), args.sizes or [parse_size("32MiB"), parse_size("128MiB")]
+    args.sizes = args.sizes or [parse_size("1GiB"), parse_size("4GiB")]
+    for tool, program in (("rclone", "rclone"), ("swift", SWIFT_CLI)):
+        if tool in args.tools and not shutil.which(program):
+            raise SystemExit("%s not found: run tests/peers/install.sh swift" % program)
+
+    args.work = tempfile.mkdtemp(prefix="object-copy-bench.")
+    peers, run_dir = load_peers(args.peers), None
+    try:
+        if peers is None:
+            run_dir, peers = start_swift(args.work)
+        benchmark(peers["swift"], args)
+    finally:
+        if run_dir:
+            subprocess.run(["bash", os.path.join(PEERS_DIR, "stop.sh"), run_dir], stdout=subprocess.DEVNULL, check=False)
+        shutil.rmtree(args.work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
