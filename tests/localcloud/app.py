@@ -2,19 +2,26 @@
 
 A service module provides ``SERVICE`` (its name in the request log), ``PATH_RE`` (the paths it owns),
 ``blueprint`` and ``http_error(exc)`` (how it reports routing errors such as an unknown path or a wrong method).
-Adding a service means adding its module to ``SERVICE_MODULES``; a service may span several modules (image_members is part
-of the image service).
+Adding a service means adding its module to ``SERVICE_MODULES``; a service may span several modules (image_members and
+tasks are part of the image service).
+
+Stream faults (``reset_after_bytes``, ``corrupt``) damage the real exchange at the socket: werkzeug's server hands the
+connection over as ``werkzeug.socket``, and shutting it down is what makes the client see a dropped connection.
 """
 
-from flask import Flask, Response, request
+import socket
+
+from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from . import compute, control, identity, image_members, images
+from . import compute, control, identity, image_members, images, object_store, tasks
 from .errors import json_response
 from .state import EXTENSION_KEY
 
-# image_members before images: module_for takes the first module whose PATH_RE matches.
-SERVICE_MODULES = (identity, image_members, images, compute, control)
+# image_members and tasks before images: module_for takes the first module whose PATH_RE matches.
+SERVICE_MODULES = (identity, image_members, tasks, images, compute, object_store, control)
+UPLOAD_METHODS = ("PUT", "POST")
+CHUNK = 1 << 16
 
 
 def module_for(path):
@@ -26,6 +33,66 @@ def service_for(path):
     """The service name of a path for the request log; 'unknown' for paths no service owns."""
     module = module_for(path)
     return module.SERVICE if module else "unknown"
+
+
+def _drop(connection):
+    """Shut the client's connection down (``None``: no real socket, as in Flask's test client)."""
+    if connection is not None:
+        connection.shutdown(socket.SHUT_RDWR)
+
+
+def _drop_upload(limit):
+    """Read ``limit`` bytes of the request body, then drop the connection: the client never gets an answer.
+
+    The response returned only reaches the request log (as 499, Swift's client-disconnect status): werkzeug fails to send it.
+    """
+    remaining = limit
+    while remaining > 0:
+        chunk = request.stream.read(min(CHUNK, remaining))
+        if not chunk:
+            break
+        remaining -= len(chunk)
+    _drop(request.environ.get("werkzeug.socket"))
+    return Response(status=499)
+
+
+def _cut(chunks, limit, connection):
+    """The first ``limit`` bytes of the body; then the connection drops, short of the Content-Length already sent.
+
+    Runs after the request context is gone, hence the connection as an argument.
+    """
+    remaining = limit
+    for chunk in chunks:
+        if len(chunk) >= remaining:
+            if remaining:
+                yield chunk[:remaining]
+            break
+        remaining -= len(chunk)
+        yield chunk
+    _drop(connection)
+
+
+def _flip_first_byte(chunks):
+    flipped = False
+    for chunk in chunks:
+        if chunk and not flipped:
+            chunk = bytes([chunk[0] ^ 0xFF]) + chunk[1:]
+            flipped = True
+        yield chunk
+
+
+def _damage(response, fault):
+    """Put a stream fault's damage into the response body (status and headers stay as they are)."""
+    original = response.response
+    chunks = response.iter_encoded()
+    if fault.corrupt:
+        response.response = _flip_first_byte(chunks)
+    else:
+        response.response = _cut(chunks, fault.reset_after_bytes, request.environ.get("werkzeug.socket"))
+    response.direct_passthrough = False  # so that werkzeug closes the response, and with it the original body
+    if hasattr(original, "close"):
+        response.call_on_close(original.close)
+    return response
 
 
 def create_app(state):
@@ -41,11 +108,16 @@ def create_app(state):
 
     @app.before_request
     def inject_fault():
-        """Serve a queued fault instead of the real answer (never for the control API)."""
+        """Serve a queued fault instead of the real answer, or mark a stream fault for ``damage_stream`` (never for the control API)."""
         if module_for(request.path) is control:
             return None
         fault = state.take_fault(request.method, request.path)
         if fault is None:
+            return None
+        if fault.status is None:
+            if fault.reset_after_bytes is not None and request.method in UPLOAD_METHODS:
+                return _drop_upload(fault.reset_after_bytes)
+            g.stream_fault = fault
             return None
         if fault.body is None or isinstance(fault.body, str):
             response = Response(fault.body or "", fault.status, mimetype="text/plain")
@@ -53,6 +125,11 @@ def create_app(state):
             response = json_response(fault.body, fault.status)
         response.headers.update(fault.headers)  # after the body, so that a Content-Type given here wins
         return response
+
+    @app.after_request
+    def damage_stream(response):
+        fault = g.pop("stream_fault", None)
+        return response if fault is None else _damage(response, fault)
 
     @app.after_request
     def log_request(response):

@@ -10,6 +10,7 @@ import re
 from flask import Blueprint, request
 
 from .errors import json_response
+from .object_store import describe_account
 from .seed import default_server_image
 from .servers import merged_config
 from .state import Fault, current_state
@@ -129,8 +130,10 @@ def get_config():
 @blueprint.post("/config")
 def set_config():
     """Body: any of ``{"image_phase_seconds": {"image_snapshot", "image_pending_upload", "image_uploading"}, "images_per_host_group",
-    "overlimit_retry_after", "members_need_shared_visibility": bool or {REGION: bool}}``; answers with the whole config.
-    New phase lengths apply to snapshots started from then on.
+    "overlimit_retry_after", "members_need_shared_visibility": bool or {REGION: bool}, "object_max_bytes", "slo_max_segments",
+    "slo_min_segment_bytes", "task_phase_seconds": {"pending", "processing"}, "export_image_bytes", "export_segment_bytes",
+    "import_max_virtual_bytes"}`` (see ``servers.DEFAULT_CONFIG``); answers with the whole config.
+    New phase lengths apply to snapshots and tasks started from then on.
     """
     body = _body()
     state = current_state()
@@ -140,6 +143,18 @@ def set_config():
         except ValueError as exc:
             raise ControlError(str(exc)) from None
         return json_response(state.config)
+
+
+@blueprint.get("/objects")
+def get_objects():
+    """``?region=R&account=MossoCloudFS_T``: the account's containers and objects (name, bytes, md5, kind, manifest target)."""
+    region, account = request.args.get("region"), request.args.get("account")
+    if not region or not account:
+        raise ControlError("'region' and 'account' query parameters are required")
+    state = current_state()
+    if region.upper() not in state.regions:
+        raise ControlError(f"unknown region {region!r}")
+    return json_response(describe_account(state, region.upper(), account))
 
 
 @blueprint.get("/requests")
@@ -166,19 +181,31 @@ def expire_tokens():
     return json_response({"expired": current_state().expire_tokens()})
 
 
+CANNED_FIELDS = ("status", "headers", "body")
+STREAM_FIELDS = ("reset_after_bytes", "corrupt")
+
+
 @blueprint.post("/faults")
 def add_fault():
-    """Body: ``{"path_regex", "status", "method"?, "count"? (1), "headers"? {}, "body"? (JSON value, or text)}``."""
+    """Body: ``{"path_regex", "method"?, "count"? (1)}`` and either a canned response ``"status", "headers"? {}, "body"? (JSON
+    value, or text)``, or a stream fault: ``"reset_after_bytes": N`` or ``"corrupt": true`` (see ``state.Fault``).
+    """
     body = _body()
-    unknown = set(body) - {"path_regex", "status", "method", "count", "headers", "body"}
+    unknown = set(body) - {"path_regex", "method", "count", *CANNED_FIELDS, *STREAM_FIELDS}
     if unknown:
         raise ControlError(f"unknown fields: {', '.join(sorted(unknown))}")
-    checks = (("path_regex", str, True), ("status", int, True), ("method", str, False), ("count", int, False), ("headers", dict, False))
+    stream = [key for key in STREAM_FIELDS if key in body]
+    if len(stream) > 1 or (stream and any(key in body for key in CANNED_FIELDS)):
+        raise ControlError("a fault is a canned response ('status', 'headers', 'body') or one of 'reset_after_bytes' and 'corrupt'")
+    checks = (("path_regex", str, True), ("status", int, not stream), ("method", str, False), ("count", int, False),
+              ("headers", dict, False), ("reset_after_bytes", int, False), ("corrupt", bool, False))
     for key, kind, required in checks:
-        if (required or key in body) and not isinstance(body.get(key), kind):
+        if (required or key in body) and (not isinstance(body.get(key), kind) or (kind is int and isinstance(body[key], bool))):
             raise ControlError(f"'{key}' must be a {kind.__name__}")
-    if not 100 <= body["status"] <= 599 or body.get("count", 1) < 1:
+    if ("status" in body and not 100 <= body["status"] <= 599) or body.get("count", 1) < 1:
         raise ControlError("'status' must be an HTTP status and 'count' at least 1")
+    if body.get("reset_after_bytes", 0) < 0 or body.get("corrupt") is False:
+        raise ControlError("'reset_after_bytes' must be 0 or more, and 'corrupt' true")
     if not all(isinstance(value, (str, int)) for value in body.get("headers", {}).values()):
         raise ControlError("header values must be strings or numbers")
     try:

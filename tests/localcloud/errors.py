@@ -1,8 +1,9 @@
-"""Error bodies in the three styles the emulated services use.
+"""Error bodies in the four styles the emulated services use.
 
 * Rackspace / Nova faults: ``{"<faultName>": {"code": N, "message": ...}}``
 * Keystone (and keystonemiddleware in front of Glance): ``{"error": {"code", "title", "message"}}``
 * Glance: webob HTTP exceptions, whose body depends on the ``Accept`` header (JSON, HTML or plain text).
+* Swift (Cloud Files): swob's short HTML bodies, or plain text where Swift explains more.
 """
 
 import html
@@ -96,3 +97,31 @@ class GlanceError(Exception):
         if match == "text/html":
             return Response(_HTML_TEMPLATE.substitute(status=status, body=body), self.code, self.headers, mimetype="text/html")
         return Response(f"{status}\n\n{_strip_tags(body)}", self.code, self.headers, mimetype="text/plain")
+
+
+# Swift (swift.common.swob.RESPONSE_REASONS): the title and explanation of its default bodies.
+SWIFT_REASONS = {
+    202: ("Accepted", "The request is accepted for processing."),
+    400: ("Bad Request", "The server could not comply with the request since it is either malformed or otherwise incorrect."),
+    401: ("Unauthorized", "This server could not verify that you are authorized to access the document you requested."),
+    404: ("Not Found", "The resource could not be found."),
+    405: ("Method Not Allowed", "The method is not allowed for this resource."),
+    406: ("Not Acceptable", "The resource is not available in a format acceptable to your browser."),
+    409: ("Conflict", "There was a conflict when trying to complete your request."),
+    411: ("Length Required", "Content-Length header required."),
+    412: ("Precondition Failed", "A precondition for this request was not met."),
+    413: ("Request Entity Too Large", "The body of your request was too large for this server."),
+    416: ("Requested Range Not Satisfiable", "The Range requested is not available."),
+    422: ("Unprocessable Entity", "Unable to process the contained instructions"),
+    499: ("Client Disconnect", "The client was disconnected during request."),
+}
+
+
+def swift_response(code, body=None, headers=None, content_type="text/html; charset=UTF-8"):
+    """A Swift answer; without ``body``, swob's default: ``<html><h1>Title</h1><p>Explanation</p></html>`` (or nothing)."""
+    if body is None:
+        title, explanation = SWIFT_REASONS.get(code, ("", ""))
+        body = f"<html><h1>{title}</h1><p>{explanation}</p></html>" if explanation else ""
+    response = Response(body, status=code, headers=headers)
+    response.headers["Content-Type"] = content_type
+    return response

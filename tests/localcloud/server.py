@@ -37,12 +37,13 @@ class LocalCloud:
     """The emulator on its own port; the socket is bound on construction, so ``url`` and ``port`` are known at once.
 
     In tests: ``with LocalCloud() as lc: requests.get(lc.url + "/identity/")``, and ``lc.state`` to inspect or steer it.
-    ``config`` changes the compute defaults (``servers.DEFAULT_CONFIG``); a reset comes back to it.
+    ``config`` changes the defaults (``servers.DEFAULT_CONFIG``); a reset comes back to it. ``clock``: see ``CloudState``.
+    Stopping it removes the files of Cloud Files objects.
     """
 
-    def __init__(self, host="127.0.0.1", port=0, seed="default", token_ttl=DEFAULT_TOKEN_TTL, quiet=True, config=None):
+    def __init__(self, host="127.0.0.1", port=0, seed="default", token_ttl=DEFAULT_TOKEN_TTL, quiet=True, config=None, clock=None):
         check_loopback(host)
-        self.state = CloudState(load_seed(seed), token_ttl, config=config)
+        self.state = CloudState(load_seed(seed), token_ttl, clock=clock, config=config)
         self.app = create_app(self.state)
         handler = _QuietHandler if quiet else _PathOnlyHandler
         self._server = make_server(host, port, self.app, threaded=True, request_handler=handler)
@@ -62,6 +63,7 @@ class LocalCloud:
             self._server.serve_forever(poll_interval=0.1)
         finally:
             self._server.server_close()
+            self.state.close()
 
     def start(self):
         self._thread = threading.Thread(target=self.serve_forever, name="localcloud", daemon=True)
@@ -75,6 +77,7 @@ class LocalCloud:
             self._thread = None
         else:
             self._server.server_close()
+            self.state.close()
 
     def __enter__(self):
         return self.start()

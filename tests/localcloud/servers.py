@@ -39,6 +39,12 @@ SNAPSHOT_VM_STATES = ("active", "stopped", "paused", "suspended")
 INHERITED_ATTRIBUTES = ("container_format", "disk_format", "min_disk", "min_ram")
 NON_INHERITABLE = ("cache_in_nova", "bittorrent")
 
+MIB = 1 << 20
+GIB = 1 << 30
+# Glance task statuses before the end (tasks.py); each lasts ``task_phase_seconds[status]``.
+TASK_PHASES = ("pending", "processing")
+
+# The whole config of the local cloud (``/_localcloud/config``), every service's settings.
 DEFAULT_CONFIG = {
     "image_phase_seconds": {"image_snapshot": 0.3, "image_pending_upload": 0.3, "image_uploading": 0.3},
     "images_per_host_group": None,  # images in progress at once per host group; None: no limit
@@ -46,7 +52,23 @@ DEFAULT_CONFIG = {
     # Image members (image_members.py): false is Rackspace (members on private images too), true is upstream Glance >= 2.5
     # (only on shared images, 403 otherwise); or per region, {"DFW": true, ...}, regions left out being false.
     "members_need_shared_visibility": False,
+    # Cloud Files (object_store.py): Swift's max_file_size; SLO manifests take at most slo_max_segments segments, each but
+    # the last at least slo_min_segment_bytes (Swift's limits before 2.7, which Cloud Files documents).
+    "object_max_bytes": 5 * GIB + 2,
+    "slo_max_segments": 1000,
+    "slo_min_segment_bytes": MIB,
+    # Glance tasks (tasks.py): how long a task is pending, then processing; the fixed VHD an export writes (data and its
+    # 512-byte footer) in DLO segments of export_segment_bytes; the largest virtual disk an import takes (Rackspace: 160 GB).
+    "task_phase_seconds": {"pending": 0.3, "processing": 0.3},
+    "export_image_bytes": 3 * MIB + 512,
+    "export_segment_bytes": MIB,
+    "import_max_virtual_bytes": 160 * GIB,
 }
+# Integer settings: the least value and what the number is, for the error message.
+_INTEGERS = {"overlimit_retry_after": (0, "an integer number of seconds"), "object_max_bytes": (0, "an integer number of bytes"),
+             "slo_max_segments": (1, "an integer"), "slo_min_segment_bytes": (1, "an integer number of bytes"),
+             "export_image_bytes": (1024, "an integer number of bytes"), "export_segment_bytes": (1, "an integer number of bytes"),
+             "import_max_virtual_bytes": (0, "an integer number of bytes")}
 
 Stage = namedtuple("Stage", "task_state status progress since")
 
@@ -55,32 +77,48 @@ def _number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _integer(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _phases(config, changes, key, names):
+    """The phase lengths of ``key`` with those ``changes`` names (some or all of ``names``) applied."""
+    phases = dict(config[key])
+    new_phases = changes.get(key, {})
+    if not isinstance(new_phases, dict) or set(new_phases) - set(names):
+        raise ValueError(f"'{key}' must be an object with keys among {', '.join(names)}")
+    for phase, seconds in new_phases.items():
+        if not _number(seconds) or seconds < 0:
+            raise ValueError(f"'{key}.{phase}' must be a number of seconds, 0 or more")
+        phases[phase] = seconds
+    return phases
+
+
 def merged_config(config, changes):
-    """A copy of ``config`` with ``changes`` applied (``image_phase_seconds`` may name only some phases; a new
-    ``members_need_shared_visibility`` replaces the old one whole).
+    """A copy of ``config`` with ``changes`` applied (``image_phase_seconds`` and ``task_phase_seconds`` may name only some
+    phases; a new ``members_need_shared_visibility`` replaces the old one whole).
 
     Raises ValueError naming the first bad key or value.
     """
     unknown = set(changes) - set(DEFAULT_CONFIG)
     if unknown:
         raise ValueError(f"unknown config keys: {', '.join(sorted(unknown))}")
-    phases = dict(config["image_phase_seconds"])
-    new_phases = changes.get("image_phase_seconds", {})
-    if not isinstance(new_phases, dict) or set(new_phases) - set(IMAGE_TASK_STATES):
-        raise ValueError(f"'image_phase_seconds' must be an object with keys among {', '.join(IMAGE_TASK_STATES)}")
-    for phase, seconds in new_phases.items():
-        if not _number(seconds) or seconds < 0:
-            raise ValueError(f"'image_phase_seconds.{phase}' must be a number of seconds, 0 or more")
-        phases[phase] = seconds
+    merged = {"image_phase_seconds": _phases(config, changes, "image_phase_seconds", IMAGE_TASK_STATES),
+              "task_phase_seconds": _phases(config, changes, "task_phase_seconds", TASK_PHASES)}
     limit = changes.get("images_per_host_group", config["images_per_host_group"])
-    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
+    if limit is not None and (not _integer(limit) or limit < 0):
         raise ValueError("'images_per_host_group' must be null (no limit) or an integer, 0 or more")
-    retry_after = changes.get("overlimit_retry_after", config["overlimit_retry_after"])
-    if not isinstance(retry_after, int) or isinstance(retry_after, bool) or retry_after < 0:
-        raise ValueError("'overlimit_retry_after' must be an integer number of seconds, 0 or more")
-    return {"image_phase_seconds": phases, "images_per_host_group": limit, "overlimit_retry_after": retry_after,
-            "members_need_shared_visibility": _members_switch(changes.get("members_need_shared_visibility",
-                                                                          config["members_need_shared_visibility"]))}
+    merged["images_per_host_group"] = limit
+    for key, (least, kind) in _INTEGERS.items():
+        value = changes.get(key, config[key])
+        if not _integer(value) or value < least:
+            raise ValueError(f"'{key}' must be {kind}, {least} or more")
+        merged[key] = value
+    if merged["export_image_bytes"] % 512:
+        raise ValueError("'export_image_bytes' must be a multiple of 512 (sectors of data, then the 512-byte footer)")
+    merged["members_need_shared_visibility"] = _members_switch(changes.get("members_need_shared_visibility",
+                                                                           config["members_need_shared_visibility"]))
+    return {key: merged[key] for key in DEFAULT_CONFIG}
 
 
 def _members_switch(value):

@@ -1,16 +1,20 @@
-"""In-memory state of the local cloud.
+"""State of the local cloud: in memory, except the bytes of Cloud Files objects.
 
 One ``CloudState`` backs one running app. The web server is threaded, so every read or write of the
 mutable parts goes through ``CloudState.lock`` (re-entrant: helpers can be called with it held).
 Time comes from ``CloudState.now()``, an injectable clock, so tests can step through slow processes instantly.
+Object bodies are files in a temporary directory of the state (``storage_dir()``), removed by ``reset()`` and ``close()``.
 """
 
 import copy
 import hashlib
 import re
 import secrets
+import shutil
+import tempfile
 import threading
 import uuid
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Optional
@@ -68,14 +72,21 @@ class Token:
 
 @dataclass
 class Fault:
-    """A canned response served instead of the next ``count`` requests that match."""
+    """What happens to the next ``count`` requests that match.
+
+    A canned response (``status``, ``headers``, ``body``) served instead of the real one, or a stream fault that damages
+    the real exchange (app.py): ``reset_after_bytes`` drops the connection after that many bytes of the response body (of
+    the request body for PUT and POST, which then get no answer at all), ``corrupt`` flips the first byte of the response body.
+    """
 
     path_regex: str
-    status: int
+    status: Optional[int] = None
     count: int = 1
     method: Optional[str] = None
     headers: dict = field(default_factory=dict)
     body: object = None
+    reset_after_bytes: Optional[int] = None
+    corrupt: bool = False
 
     def __post_init__(self):
         self._pattern = re.compile(self.path_regex)
@@ -87,7 +98,7 @@ class Fault:
 
     def describe(self):
         return {"method": self.method, "path_regex": self.path_regex, "status": self.status, "count": self.count,
-                "headers": dict(self.headers), "body": self.body}
+                "headers": dict(self.headers), "body": self.body, "reset_after_bytes": self.reset_after_bytes, "corrupt": self.corrupt}
 
 
 def _checksum(text):
@@ -103,13 +114,30 @@ class CloudState:
         self.clock = clock or utcnow
         self._seed = copy.deepcopy(seed)
         self._config = merged_config(DEFAULT_CONFIG, config or {})
+        self._storage = None  # (directory, finalizer that removes it), made on first use
         self.reset()
 
     def now(self):
         return self.clock()
 
+    def storage_dir(self):
+        """The directory of object bodies, made on first use (and removed with the interpreter at the latest)."""
+        with self.lock:
+            if self._storage is None:
+                path = tempfile.mkdtemp(prefix="localcloud-objects-")
+                self._storage = path, weakref.finalize(self, shutil.rmtree, path, ignore_errors=True)
+            return self._storage[0]
+
+    def close(self):
+        """Remove the directory of object bodies (a later write makes a new one)."""
+        with self.lock:
+            if self._storage is not None:
+                self._storage[1]()
+                self._storage = None
+
     def reset(self):
-        """Back to the seed and the starting config: accounts, regions, images and servers as seeded; no tokens, faults or log."""
+        """Back to the seed and the starting config: accounts, regions, images and servers as seeded; no tokens, faults, log,
+        Cloud Files objects (their directory goes) or Glance tasks."""
         with self.lock:
             self.config = copy.deepcopy(self._config)
             self.regions = list(self._seed["regions"])
@@ -122,6 +150,9 @@ class CloudState:
             self.jobs = {}  # image id -> SnapshotJob, while the snapshot is in progress
             self.request_log = []
             self.faults = []
+            self.objects = {}  # (region, account) -> {container name: object_store.Container}
+            self.tasks = {}  # task id -> tasks.Task
+            self.close()
             for entry in copy.deepcopy(self._seed["images"]):
                 self.add_image(**entry)
             for entry in copy.deepcopy(self._seed.get("servers", [])):
@@ -310,11 +341,13 @@ class CloudState:
             return job.applied.progress if job else 0
 
     def settle(self):
-        """Bring every snapshot in progress up to the current time."""
+        """Bring every snapshot and Glance task in progress up to the current time."""
         with self.lock:
             now = self.now()
             for job in list(self.jobs.values()):
                 self._apply(job, job.stage_at(now))
+            for task in list(self.tasks.values()):
+                task.settle(self, now)
 
     def _apply(self, job, stage):
         """Write a stage to the image and the server; stamped with the time the stage began, not the time it was noticed."""
@@ -372,6 +405,7 @@ class CloudState:
                 "servers": {region: {server_id: server.describe() for server_id, server in servers.items()}
                             for region, servers in self.servers.items()},
                 "snapshots": [job.describe() for job in self.jobs.values()],
+                "tasks": [task.describe() for task in self.tasks.values()],
                 "config": copy.deepcopy(self.config),
                 "faults": [fault.describe() for fault in self.faults],
                 "requests": len(self.request_log),
