@@ -40,24 +40,30 @@ class PlaybookRun:
             return json.load(handle)
 
 
+def playbook_command(tmp_path, text, env=None, args=(), cache_dir=None):
+    """(command, environment, cache dir, result file) of one ansible-playbook run of a playbook text."""
+    path = tmp_path / "play.yml"
+    path.write_text(textwrap.dedent(text))
+    cache_dir = cache_dir or str(tmp_path / "cache")
+    full_env = dict((k, v) for k, v in os.environ.items() if not k.startswith(("RAX_", "OS_")))
+    full_env.update({"XDG_CACHE_HOME": cache_dir, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "0",
+                     "ANSIBLE_LOCALHOST_WARNING": "0", "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
+                     "ANSIBLE_PYTHON_INTERPRETER": sys.executable, "RESULT_FILE": str(tmp_path / "results.json"),
+                     "ANSIBLE_CALLBACK_PLUGINS": os.path.join(os.path.dirname(__file__), "callback_plugins"),
+                     "ANSIBLE_CALLBACKS_ENABLED": "result_file"})
+    full_env.update(KEYS)
+    full_env.update(env or {})
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
+               str(path)] + list(args)
+    return command, full_env, cache_dir, full_env["RESULT_FILE"]
+
+
 def playbook_runner(tmp_path):
     """A function that runs a playbook text; a fresh token cache per test unless ``cache_dir`` is given."""
     def run(text, env=None, args=(), cache_dir=None):
-        path = tmp_path / "play.yml"
-        path.write_text(textwrap.dedent(text))
-        cache_dir = cache_dir or str(tmp_path / "cache")
-        full_env = dict((k, v) for k, v in os.environ.items() if not k.startswith(("RAX_", "OS_")))
-        full_env.update({"XDG_CACHE_HOME": cache_dir, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "0",
-                         "ANSIBLE_LOCALHOST_WARNING": "0", "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
-                         "ANSIBLE_PYTHON_INTERPRETER": sys.executable, "RESULT_FILE": str(tmp_path / "results.json"),
-                         "ANSIBLE_CALLBACK_PLUGINS": os.path.join(os.path.dirname(__file__), "callback_plugins"),
-                         "ANSIBLE_CALLBACKS_ENABLED": "result_file"})
-        full_env.update(KEYS)
-        full_env.update(env or {})
-        command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
-                   str(path)] + list(args)
+        command, full_env, cache_dir, result_file = playbook_command(tmp_path, text, env, args, cache_dir)
         process = subprocess.run(command, env=full_env, capture_output=True, text=True, timeout=600, check=False)
-        return PlaybookRun(process, cache_dir, full_env["RESULT_FILE"])
+        return PlaybookRun(process, cache_dir, result_file)
     return run
 
 
