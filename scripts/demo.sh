@@ -4,7 +4,8 @@
 # Installs what it needs (as scripts/test.sh does), starts the local cloud (tests/localcloud) on 127.0.0.1,
 # runs playbooks/create_image.yml against it (the host web01 stands for the cloud server web01: checks, image,
 # retention; twice: the second run finds the first image instead of making another), then
-# playbooks/list_images.yml, with Rackspace-style credentials
+# playbooks/transfer_image.yml (that image copied to ORD and shared there; twice) and playbooks/list_images.yml,
+# with Rackspace-style credentials
 # from the environment, and stops the local cloud. Extra arguments go to ansible-playbook (for example -v).
 set -euo pipefail
 exec </dev/null
@@ -33,6 +34,12 @@ for run in first second; do
   echo "== create_image.yml, $run run"
   ansible-playbook -i web01, -e ansible_connection=local -e server_image_mysql=never -e server_image_keep=7 \
     -e server_image_poll_interval=1 "$REPO/playbooks/create_image.yml" "$@"
+done
+image=web01-$(date -u +%F) # server_image_name's default: <server>-<UTC date>
+for run in first second; do
+  echo "== transfer_image.yml, $run run: $image copied to ORD and shared there (the second run finds the copy)"
+  ansible-playbook -i localhost, "$REPO/playbooks/transfer_image.yml" -e image="$image" \
+    -e '{"target_regions": ["ORD"], "share_with": ["100002"], "task_poll_interval": 1}' "$@"
 done
 echo "== list_images.yml"
 ansible-playbook -i localhost, "$REPO/playbooks/list_images.yml" -e '{"regions": ["DFW", "ORD"]}' "$@"
