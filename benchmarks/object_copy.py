@@ -122,7 +122,7 @@ class Account:
 
 
 def measured(command, log, env=None):
-    """(seconds, peak RSS in bytes) of one child process; its output goes to ``log``; exits if it fails."""
+    """(seconds, peak RSS in bytes, CPU seconds) of one child process; its output goes to ``log``; exits if it fails."""
     with open(log, "ab") as out:
         started = time.perf_counter()
         child = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
@@ -133,7 +133,7 @@ def measured(command, log, env=None):
         with open(log, "rb") as out:
             tail = out.read()[-3000:].decode("utf-8", "replace")
         raise SystemExit("%s exited %d; the end of %s:\n%s" % (command[0], child.returncode, log, tail))
-    return seconds, usage.ru_maxrss * 1024  # Linux: KiB
+    return seconds, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime  # ru_maxrss: KiB on Linux
 
 
 def copy_ours(swift, name, args, log):
@@ -177,14 +177,20 @@ LABELS = {"ours": "ours (copy_large_object)", "rclone": "rclone copy", "swift": 
 
 
 def run_tool(tool, swift, dst, name, expected, args):
-    """Copy SRC_CONTAINER/name to a clean target with one tool and check it: (seconds, peak RSS)."""
-    dst.empty(DST_CONTAINER)
-    runs = TOOLS[tool](swift, name, args, os.path.join(args.work, "%s.log" % tool))
-    got = dst.read_back(DST_CONTAINER, name)
-    if got != expected:
-        raise SystemExit("%s: the copy reads back as %d bytes with MD5 %s, not %d bytes with MD5 %s" % (tool, got[0], got[1], *expected))
-    dst.empty(DST_CONTAINER)
-    return sum(s for s, _rss in runs), max(rss for _s, rss in runs)
+    """Copy SRC_CONTAINER/name to a clean target with one tool, ``--repeat`` times, checking every copy.
+
+    Returns the median run's (seconds, peak RSS, CPU seconds); a tool of several processes counts them all.
+    """
+    measured_runs = []
+    for _attempt in range(args.repeat):
+        dst.empty(DST_CONTAINER)
+        runs = TOOLS[tool](swift, name, args, os.path.join(args.work, "%s.log" % tool))
+        got = dst.read_back(DST_CONTAINER, name)
+        if got != expected:
+            raise SystemExit("%s: the copy reads back as %d bytes with MD5 %s, not %d bytes with MD5 %s" % (tool, got[0], got[1], *expected))
+        dst.empty(DST_CONTAINER)
+        measured_runs.append((sum(r[0] for r in runs), max(r[1] for r in runs), sum(r[2] for r in runs)))
+    return sorted(measured_runs)[len(measured_runs) // 2]
 
 
 def child(spec):
@@ -213,11 +219,12 @@ def free_ports(count, kind):
     return ports
 
 
-def start_swift(work):
-    """Start a Swift of our own (fresh RUN_DIR, free ports); returns (run_dir, peers)."""
+def start_swift(work, workers):
+    """Start a Swift of our own (fresh RUN_DIR, free ports, ``workers`` processes per server); returns (run_dir, peers)."""
     run_dir = os.path.join(work, "peers")
     env = dict(os.environ, **dict(zip(TCP_PORT_VARS, map(str, free_ports(len(TCP_PORT_VARS), socket.SOCK_STREAM)))))
     env["PEER_SWIFT_LOG_PORT"] = str(free_ports(1, socket.SOCK_DGRAM)[0])
+    env["PEER_SWIFT_WORKERS"] = str(workers)
     started = time.perf_counter()
     subprocess.run(["bash", os.path.join(PEERS_DIR, "start.sh"), run_dir, "--swift-only"], env=env, check=True)
     print("own Swift started in %.1fs (proxy port %s)" % (time.perf_counter() - started, env["PEER_SWIFT_PORT"]))
@@ -234,16 +241,17 @@ def benchmark(swift, args):
     results = {}
     for tool in args.tools:
         results[tool] = run_tool(tool, swift, dst, OBJECT, expected, args)
-        print("  %-26s %8.1fs  (copy checked: size and MD5 equal)" % (LABELS[tool], results[tool][0]))
+        print("  %-26s %8.1fs  (median of %d; every copy checked: size and MD5 equal)" % (LABELS[tool], results[tool][0], args.repeat))
     src.empty(SRC_CONTAINER)
 
     base = results.get("ours", (None,))[0]
     print("\ncopy of %s (%s segments, %d workers) from AUTH_%s to AUTH_%s" % (
         show_size(args.size), show_size(args.segment), args.workers, SRC_ACCOUNT, DST_ACCOUNT))
-    print("%-26s %9s %9s %14s %14s" % ("tool", "seconds", "MiB/s", "time vs ours", "peak RSS MiB"))
-    for tool, (seconds, rss) in results.items():
+    print("%-26s %9s %9s %14s %14s %16s" % ("tool", "seconds", "MiB/s", "time vs ours", "peak RSS MiB", "CPU s per GiB"))
+    for tool, (seconds, rss, cpu) in results.items():
         ratio = "%.2fx" % (seconds / base) if base else "-"
-        print("%-26s %9.1f %9.1f %14s %14.1f" % (LABELS[tool], seconds, args.size / MIB / seconds, ratio, rss / MIB))
+        per_gib = cpu / (args.size / 1024.0 ** 3)
+        print("%-26s %9.1f %9.1f %14s %14.1f %16.2f" % (LABELS[tool], seconds, args.size / MIB / seconds, ratio, rss / MIB, per_gib))
 
     rows = []
     for size in args.sizes:
@@ -253,7 +261,7 @@ def benchmark(swift, args):
         src.empty(SRC_CONTAINER)
     print("\nours by size (%s segments, %d workers)" % (show_size(args.segment), args.workers))
     print("%-10s %9s %9s %14s" % ("size", "seconds", "MiB/s", "peak RSS MiB"))
-    for size, seconds, rss in rows:
+    for size, seconds, rss, _cpu in rows:
         print("%-10s %9.1f %9.1f %14.1f" % (show_size(size), seconds, size / MIB / seconds, rss / MIB))
 
 
@@ -264,6 +272,9 @@ def main():
     ap.add_argument("--workers", type=int, default=4, help="parallel segments: ours, and swift upload's --segment-threads (4)")
     ap.add_argument("--sizes", type=lambda text: [parse_size(s) for s in text.split(",")], default=None,
                     help="the sizes to measure our peak RSS at (1GiB,4GiB)")
+    ap.add_argument("--swift-workers", type=int, default=2,
+                    help="processes per server of the Swift this script starts (2: a service that takes parallel requests)")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per tool; the median is shown (1)")
     ap.add_argument("--tools", type=lambda text: text.split(","), default=list(TOOLS), help="ours,rclone,swift")
     ap.add_argument("--quick", action="store_true", help="a smoke run: 64MiB, 16MiB segments, sizes 32MiB,128MiB")
     ap.add_argument("--peers", help="peers.json or RUN_DIR of running peers (default: $OPENCLOUD_PEERS, else start a Swift)")
@@ -285,7 +296,7 @@ def main():
     peers, run_dir = load_peers(args.peers), None
     try:
         if peers is None:
-            run_dir, peers = start_swift(args.work)
+            run_dir, peers = start_swift(args.work, args.swift_workers)
         benchmark(peers["swift"], args)
     finally:
         if run_dir:

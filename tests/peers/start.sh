@@ -35,6 +35,7 @@ GLANCE_KS_PORT="${PEER_GLANCE_KS_PORT:-19293}"
 GLANCE_KS2_PORT="${PEER_GLANCE_KS2_PORT:-19294}"
 KEYSTONE_PORT="${PEER_KEYSTONE_PORT:-15000}"
 SWIFT_PORT="${PEER_SWIFT_PORT:-18080}"
+SWIFT_WORKERS="${PEER_SWIFT_WORKERS:-0}"   # processes per Swift server (0 = serve from the parent)
 SWIFT_ACCOUNT_PORT="${PEER_SWIFT_ACCOUNT_PORT:-16202}"
 SWIFT_CONTAINER_PORT="${PEER_SWIFT_CONTAINER_PORT:-16201}"
 SWIFT_OBJECT_PORT="${PEER_SWIFT_OBJECT_PORT:-16200}"
@@ -119,8 +120,8 @@ swift_server_conf() {  # KIND PORT: the config of the account, container or obje
 [DEFAULT]
 bind_ip = $HOST
 bind_port = $2
-# 0 = serve from the parent process, no fork (half the memory)
-workers = 0
+# 0 = serve from the parent process, no fork (half the memory); PEER_SWIFT_WORKERS forks that many (benchmarks)
+workers = $SWIFT_WORKERS
 devices = $SW/node
 mount_check = false
 # swift_dir also says where swift.conf and the rings are (default /etc/swift)
@@ -160,7 +161,7 @@ cat > "$SW/proxy-server.conf" <<EOF
 [DEFAULT]
 bind_ip = $HOST
 bind_port = $SWIFT_PORT
-workers = 0
+workers = $SWIFT_WORKERS
 swift_dir = $SW
 user = $(id -un)
 log_udp_host = $HOST
