@@ -47,7 +47,6 @@ class LocalCloudBackend:
                            "project_id": self.owner, "region": self.region}
             self.consumer_params = {"auth_url": cloud.url + "/identity/v3", "username": "consumer",
                                     "password": "consumer-password-SECRET", "project_id": "100002", "region": self.region}
-        self.other_regions = ["IAD", "ORD"]
 
     def make_image(self, name, tags=(), owner=None, **properties):
         body = dict(properties, region=self.region, owner=owner or self.owner, name=name, tags=list(tags), status="active")
@@ -75,7 +74,6 @@ class KeystoneGlanceBackend:
 
     name = "keystone+glance"
     identity_counted = False
-    other_regions = []
     members_need_shared = True  # upstream Glance: image API 2.5 and later
 
     def __init__(self, peers):
