@@ -9,10 +9,7 @@ __metaclass__ = type
 import hashlib
 import json
 
-try:
-    from urllib.parse import quote, unquote
-except ImportError:  # pragma: no cover - Python 2 is not supported by the modules that use this
-    from urllib import quote, unquote
+from urllib.parse import quote, unquote
 
 from ansible_collections.opencloud.images.plugins.module_utils.cloud import ServiceClient
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, NotFound
@@ -100,8 +97,7 @@ class ObjectStorageService(ServiceClient):
             if response.status_code == 404:
                 return
             page = self.session.http.decode(response, "GET", self.url(container)) or []
-            for entry in page:
-                yield entry
+            yield from page
             if len(page) < LISTING_PAGE:
                 return
             marker = page[-1]["name"]

@@ -36,6 +36,12 @@ def run_until(tmp_path, text, ready, timeout=60):
     assert process.returncode == -signal.SIGKILL
 
 
+def hold(cloud, path_regex, method):
+    """The next matching request is answered 503 with a Retry-After of a minute: the client waits there."""
+    control(cloud, "POST", "faults", json={"path_regex": path_regex, "method": method, "status": 503,
+                                           "headers": {"Retry-After": "60"}, "count": 1})
+
+
 def requests_log(cloud):
     return control(cloud, "GET", "requests")["requests"]
 
@@ -66,11 +72,10 @@ def test_killed_while_waiting_for_an_image_the_next_run_takes_it_over(localcloud
 
 
 def test_killed_in_the_middle_of_a_share_the_next_run_finishes_it(localcloud, playbook, tmp_path):
-    image = control(localcloud, "POST", "images", json={"region": "DFW", "owner": "100001",
-                                                          "name": "killed-share-%s" % uuid.uuid4().hex[:6]})
+    image = control(localcloud, "POST", "images",
+                    json={"region": "DFW", "owner": "100001", "name": "killed-share-%s" % uuid.uuid4().hex[:6]})
     accept = r"^/regions/DFW/image/v2/images/%s/members/100002$" % image["id"]
-    control(localcloud, "POST", "faults", json={"path_regex": accept, "method": "PUT", "status": 503,
-                                                 "headers": {"Retry-After": "60"}, "count": 1})
+    hold(localcloud, accept, "PUT")
     share = {"name": "share", "opencloud.images.image_share": {
         "image": image["id"], "members": ["100002"], "consumer": dict(CONSUMER, auth_url=localcloud.url + "/identity/v2.0")}}
     try:
@@ -95,10 +100,9 @@ def big_exports(localcloud):
 
 def test_killed_during_a_transfer_copy_the_next_run_resends_only_what_was_in_flight(localcloud, playbook, tmp_path, big_exports):
     image = control(localcloud, "POST", "images", json={"region": "DFW", "owner": "100001", "com.rackspace__1__options": "0",
-                                                          "name": "killed-copy-%s" % uuid.uuid4().hex[:6]})
+                                                        "name": "killed-copy-%s" % uuid.uuid4().hex[:6]})
     held = r"^/regions/DFW/object-store/v1/MossoCloudFS_100001/image-transfer/%s\.vhd-00012$" % image["id"]
-    control(localcloud, "POST", "faults", json={"path_regex": held, "method": "GET", "status": 503,
-                                                 "headers": {"Retry-After": "60"}, "count": 1})
+    hold(localcloud, held, "GET")
     copy = {"name": "copy", "opencloud.images.image_transfer": {"image": image["id"], "target_region": "ORD", "workers": 2,
                                                                 "task_poll_interval": 0.2}}
     segment_puts = "/regions/ORD/object-store/v1/MossoCloudFS_100001/image-transfer_segments/"
