@@ -167,7 +167,7 @@ method:
   returned: always
   type: str
   sample: tasks
-copy:
+transferred:
   description: What the copy did, for the tasks path (bytes and segments in all, sent, already there and skipped, repeats
     of broken segments, seconds, the manifest kind) or for the image-data path (bytes sent and the upload method).
   returned: when a copy was made
@@ -246,7 +246,7 @@ class ImageTransferModule(OpenCloudModule):
                 new, copied = mover.by_image_data(image, name, p["properties"], tags)
         except OpenCloudError as exc:
             raise failure_with_leftovers(exc, mover.stage)
-        return dict(result, changed=True, image=new, image_id=new["id"], copy=copied)
+        return dict(result, changed=True, image=new, image_id=new["id"], transferred=copied)
 
 
 def choose_method(source, target):

@@ -19,7 +19,7 @@ from ansible_collections.opencloud.images.plugins.module_utils.large_objects imp
 from ansible_collections.opencloud.images.plugins.module_utils.object_storage import ObjectStorageService, manifest_etag
 from swift_session import TempAuthSession
 
-from conftest import DEMO_API_KEY
+DEMO_API_KEY = "demo-api-key-SECRET-1a2b3c"
 
 MIB = 1024 * 1024
 

@@ -118,7 +118,7 @@ def test_killed_during_a_transfer_copy_the_next_run_resends_only_what_was_in_fli
     again = playbook(play(localcloud, copy))
     assert again.rc == 0, again.output
     result = again.results()["copy"]
-    assert result["copy"]["segments_total"] == 25 and result["copy"]["segments_skipped"] >= 20
+    assert result["transferred"]["segments_total"] == 25 and result["transferred"]["segments_skipped"] >= 20
     puts = {}
     for r in requests_log(localcloud):
         if r["method"] == "PUT" and r["path"].startswith(segment_puts) and image["id"] in r["path"]:

@@ -61,7 +61,7 @@ def test_an_image_moves_to_another_region_once_and_leaves_nothing_behind(localcl
     assert results["check"]["changed"] and "image_id" not in results["check"]
     copy = results["copy"]
     assert copy["changed"] and copy["method"] == "tasks" and copy["left"] == []
-    assert copy["copy"]["segments_total"] == 4 and copy["copy"]["manifest"] == "slo"
+    assert copy["transferred"]["segments_total"] == 4 and copy["transferred"]["manifest"] == "slo"
     new = copy["image"]
     assert new["status"] == "active" and new["name"] == image["name"] and new["tags"] == ["web"]
     assert (new["opencloud.images.source_image"], new["opencloud.images.source_region"]) == (image["id"], "DFW")
@@ -93,7 +93,7 @@ def test_a_damaged_segment_is_sent_again(localcloud, playbook):
     segment_fault(localcloud, 3, reset_after_bytes=4096, count=1)
     run = playbook(play(localcloud, transfer("copy", image=image["id"], target_region="ORD")))
     assert run.rc == 0, run.output
-    assert run.results()["copy"]["copy"]["repeats"] == 2
+    assert run.results()["copy"]["transferred"]["repeats"] == 2
     assert len(copies_of(localcloud, image["id"])) == 1
 
 
@@ -110,7 +110,7 @@ def test_a_failed_copy_says_what_it_left_and_the_next_run_resumes(localcloud, pl
     run = playbook(play(localcloud, transfer("copy", image=image["id"], target_region="ORD")))
     assert run.rc == 0, run.output
     result = run.results()["copy"]
-    assert (result["copy"]["segments_sent"], result["copy"]["segments_skipped"]) == (1, 3)
+    assert (result["transferred"]["segments_sent"], result["transferred"]["segments_skipped"]) == (1, 3)
     assert any("reused" in step for step in result["steps"])
     assert sum(1 for t in tasks(localcloud) if t["type"] == "export" and t["input"]["image_uuid"] == image["id"]) == exports
     assert len(copies_of(localcloud, image["id"])) == 1
