@@ -6,6 +6,12 @@ PYV=3.11
 PYTHON=${PYTHON:-python$PYV}
 export OPENCLOUD_DEV_HOME=${OPENCLOUD_DEV_HOME:-$HOME/.cache/opencloud-images-dev}
 VENV=$OPENCLOUD_DEV_HOME/venv-py$PYV
+# The release and AWX tools (antsibull-docs, antsibull-changelog, ansible-builder, ansible-runner), beside the dev venv.
+TOOLS_VENV=$OPENCLOUD_DEV_HOME/venv-tools-py$PYV
+# The second ansible-core line: the newest for Python 3.12 (tests/requirements-core2.21-py3.12.txt).
+PYV2=3.12
+CORE2=2.21
+CORE2_VENV=$OPENCLOUD_DEV_HOME/venv-core$CORE2-py$PYV2
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # apt packages, only when missing
@@ -27,6 +33,71 @@ apt_install() {
     cat "$WORK/apt.log" >&2
     return 1
   fi
+}
+
+# build_venv VENV PYTHON REQUIREMENTS: the venv, rebuilt only when the requirements file or the interpreter changed
+# (the stamp is the hash of both); one installer at a time.
+build_venv() {
+  local venv=$1 python=$2 reqs=$3 want
+  want=$({
+    cat "$reqs"
+    "$python" -c 'import sys; print(sys.version, sys.executable)'
+  } | sha256sum | cut -d' ' -f1)
+  mkdir -p "$OPENCLOUD_DEV_HOME"
+  exec 9>"$OPENCLOUD_DEV_HOME/.$(basename "$venv").lock"
+  flock 9
+  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c '' 2>/dev/null &&
+    [ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" = "$want" ]; then
+    echo "venv up to date: $venv"
+  else
+    echo "building venv: $venv (from $reqs)"
+    rm -rf "$venv"
+    "$python" -m venv "$venv"
+    if ! "$venv/bin/python" -m pip install -q -r "$reqs" >"$venv.pip.log" 2>&1; then
+      cat "$venv.pip.log" >&2
+      return 1
+    fi
+    echo "$want" >"$venv/.requirements.sha256"
+  fi
+  exec 9>&-
+}
+
+# A Python 3.12 interpreter: $PYTHON312, else python3.12 on PATH when it runs (a pyenv shim may not), else pyenv's
+# newest 3.12 (Debian 12 has no python3.12 package).
+find_python312() {
+  local candidate
+  for candidate in "${PYTHON312:-}" python3.12 "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.12*/bin/python3.12; do
+    if [ -n "$candidate" ] &&
+      "$candidate" -c 'import sys, venv, ensurepip; assert sys.version_info[:2] == (3, 12)' 2>/dev/null; then
+      "$candidate" -c 'import sys; print(sys.executable)'
+      return 0
+    fi
+  done
+  echo "no Python 3.12 found (PYTHON312, python3.12 on PATH, pyenv's versions); set PYTHON312 to one" >&2
+  return 1
+}
+
+# The venvs of the other tools: the release and AWX tools (Python 3.11), and ansible-core $CORE2 on Python 3.12.
+ensure_extra_venvs() {
+  local python312
+  build_venv "$TOOLS_VENV" "$PYTHON" "$REPO/tests/requirements-tools.txt"
+  python312=$(find_python312)
+  build_venv "$CORE2_VENV" "$python312" "$REPO/tests/requirements-core$CORE2-py$PYV2.txt"
+  echo "tools: antsibull-docs $("$TOOLS_VENV/bin/antsibull-docs" --version), ansible-runner $("$TOOLS_VENV/bin/ansible-runner" --version)"
+  echo "python $PYV2: $("$CORE2_VENV/bin/ansible" --version | sed -n 1p)"
+}
+
+# get_pip_shim PYTHON: the ansible-test of that interpreter downloads get-pip-<pip version>.py for the venvs of its
+# sanity tests; that host is not reachable from CI, so put the stand-in where ansible-test looks first.
+get_pip_shim() {
+  local pipv shim
+  pipv=$("$1" -c 'import pathlib, re, ansible_test
+text = (pathlib.Path(ansible_test.__file__).parent / "_internal" / "python_requirements.py").read_text()
+print(re.search(r"pip=.([0-9.]+)", text).group(1))')
+  shim=$HOME/.ansible/test/cache/get_pip_${pipv//./_}.py
+  mkdir -p "$(dirname "$shim")"
+  cmp -s "$REPO/.ci/get_pip_shim.py" "$shim" || cp "$REPO/.ci/get_pip_shim.py" "$shim"
+  echo "get-pip stand-in for pip $pipv: $shim"
 }
 
 # The pinned venv of tests/requirements-dev.txt (ansible-core, Flask, requests...), activated.
@@ -51,25 +122,7 @@ ensure_toolchain() {
       return 1
     }
 
-  # The venv is keyed by the requirements file and the interpreter it is built from.
-  want=$({
-    cat "$REPO/tests/requirements-dev.txt"
-    "$PYTHON" -c 'import sys; print(sys.version, sys.executable)'
-  } | sha256sum | cut -d' ' -f1)
-  mkdir -p "$OPENCLOUD_DEV_HOME"
-  exec 9>"$OPENCLOUD_DEV_HOME/.venv-py$PYV.lock" # one installer at a time
-  flock 9
-  if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c '' 2>/dev/null &&
-    [ "$(cat "$VENV/.requirements.sha256" 2>/dev/null)" = "$want" ]; then
-    echo "venv up to date: $VENV"
-  else
-    echo "building venv: $VENV"
-    rm -rf "$VENV"
-    "$PYTHON" -m venv "$VENV"
-    "$VENV/bin/python" -m pip install -q -r "$REPO/tests/requirements-dev.txt"
-    echo "$want" >"$VENV/.requirements.sha256"
-  fi
-  exec 9>&-
+  build_venv "$VENV" "$PYTHON" "$REPO/tests/requirements-dev.txt"
   export VIRTUAL_ENV=$VENV
   export PATH=$VENV/bin:$PATH
   ansible --version | sed -n 1p

@@ -2,26 +2,33 @@
 # The test command of opencloud.images: `bash scripts/test.sh`. CI runs the same thing through .ci/run.
 #
 #   bash scripts/test.sh            every stage (what CI runs)
-#   bash scripts/test.sh --quick    skip stages 2 (real peers), 4 (ansible-test sanity) and 7 (ansible-lint),
-#                                   for fast local iteration; not a substitute for a full run
+#   bash scripts/test.sh --quick    skip stages 2 (real peers), 4 (ansible-test sanity) and 8 (ansible-lint),
+#                                   and the sanity half of 6, for fast local iteration; not a substitute for a
+#                                   full run
 #
 # Meant for a fresh Debian 12 machine, run as root (or as a user with sudo). It installs what it needs:
 # missing apt packages (git, shellcheck, iproute2, python3.11 + venv), a Python 3.11 venv built from the pinned
-# tests/requirements-dev.txt (rebuilt only when that file or the interpreter changes), and ansible-test's
+# tests/requirements-dev.txt, a tools venv from tests/requirements-tools.txt (antsibull-docs, antsibull-changelog,
+# ansible-builder, ansible-runner), a Python 3.12 venv from tests/requirements-core2.21-py3.12.txt (each rebuilt only
+# when its file or interpreter changes; Python 3.12 comes from PYTHON312, PATH or pyenv), and ansible-test's
 # offline get-pip stand-in (.ci/get_pip_shim.py). Then it copies the working tree (tracked files plus
 # untracked files that are not ignored, plus .git) to
 # $WORK/collections/ansible_collections/<namespace>/<name>, WORK being a fresh temporary directory, and runs
 # every stage from that copy:
-#   1 toolchain   2 real peers   3 local cloud   4 sanity   5 units   6 integration   7 ansible-lint
-#   8 roles (molecule scenarios, with a real MariaDB)   9 build + install + ansible-doc
-#   10 pytest (last, so its summary is the closing line)
+#   1 toolchain   2 real peers   3 local cloud   4 sanity   5 units (4 and 5: ansible-core 2.19, Python 3.11)
+#   6 sanity + units on ansible-core 2.21, Python 3.12   7 integration   8 ansible-lint
+#   9 roles (molecule scenarios, with a real MariaDB)   10 build + install + ansible-doc
+#   11 release: changelog fragments and a trial release, reproducible build, the reference docs (docs/build.sh)
+#   12 pytest (last, so its summary is the closing line; the AWX, execution-environment and pre-deploy hook
+#      tests use the tools venv through OPENCLOUD_TOOLS_BIN)
 # It stops at the first failing stage and always cleans up: stops the local cloud, the peers and MariaDB,
 # removes WORK.
 #
 # Environment:
-#   OPENCLOUD_DEV_HOME  long-lived installs (venv, peers); default $HOME/.cache/opencloud-images-dev
+#   OPENCLOUD_DEV_HOME  long-lived installs (venvs, peers); default $HOME/.cache/opencloud-images-dev
 #   KEEP_WORK=1         keep WORK (the copy, logs, the built tarball) after the run
 #   PYTHON              interpreter for the venv; default python3.11
+#   PYTHON312           Python 3.12 for stage 6; default python3.12 on PATH, else pyenv's newest 3.12
 set -euo pipefail
 
 QUICK=0
@@ -65,6 +72,7 @@ PEERS_STARTED=0
 MARIADB_STARTED=0
 CURRENT_STAGE=""
 STAGE_T0=0
+STAGES=12
 TIMINGS=()
 
 now_ms() {
@@ -115,51 +123,38 @@ trap 'exit 143' TERM
 # stage NUMBER NAME FUNCTION: announce, time, and run one stage; set -e stops the run if it fails.
 stage() {
   local no=$1 name=$2 dt
-  CURRENT_STAGE="$no/10 $name"
-  printf '\n==== [%s/10] %s ====\n' "$no" "$name"
+  CURRENT_STAGE="$no/$STAGES $name"
+  printf '\n==== [%s/%s] %s ====\n' "$no" "$STAGES" "$name"
   STAGE_T0=$(now_ms)
   "$3"
   dt=$(($(now_ms) - STAGE_T0))
-  printf -- '---- [%s/10] %s: ok in %s\n' "$no" "$name" "$(fmt_ms "$dt")"
+  printf -- '---- [%s/%s] %s: ok in %s\n' "$no" "$STAGES" "$name" "$(fmt_ms "$dt")"
   TIMINGS+=("$(printf '%s %-22s %8s' "$no" "$name" "$(fmt_ms "$dt")")")
   CURRENT_STAGE=""
 }
 
 # skip NUMBER NAME REASON
 skip() {
-  printf '\n==== [%s/10] %s: SKIPPED (%s) ====\n' "$1" "$2" "$3"
+  printf '\n==== [%s/%s] %s: SKIPPED (%s) ====\n' "$1" "$STAGES" "$2" "$3"
   TIMINGS+=("$(printf '%s %-22s %8s  (%s)' "$1" "$2" "skipped" "$3")")
 }
 
 note() { printf 'NOTE: %s\n' "$*"; }
 
 # ---------------------------------------------------------------------------------------------------------
-# 1. toolchain: apt packages (only when missing), the pinned venv, ansible-test's get-pip stand-in
+# 1. toolchain: apt packages (only when missing), the pinned venvs, ansible-test's get-pip stand-ins
 stage_toolchain() {
-  local pipv shim
   ensure_toolchain
-
-  # ansible-test downloads get-pip-<pip version>.py for the venvs of its sanity tests; that host is not
-  # reachable from CI, so put the stand-in where ansible-test looks first.
-  pipv=$(python - <<'EOF'
-import pathlib, re, ansible_test
-text = (pathlib.Path(ansible_test.__file__).parent / "_internal" / "python_requirements.py").read_text()
-print(re.search(r"pip='([0-9.]+)'", text).group(1))
-EOF
-)
-  shim=$HOME/.ansible/test/cache/get_pip_${pipv//./_}.py
-  mkdir -p "$(dirname "$shim")"
-  cmp -s "$REPO/.ci/get_pip_shim.py" "$shim" || cp "$REPO/.ci/get_pip_shim.py" "$shim"
-  echo "get-pip stand-in for pip $pipv: $shim"
+  ensure_extra_venvs
+  get_pip_shim python
+  get_pip_shim "$CORE2_VENV/bin/python"
+  export OPENCLOUD_TOOLS_BIN=$TOOLS_VENV/bin # for the AWX and execution-environment tests
 }
 
-# The working copy: tracked files plus untracked, non-ignored ones, and .git (ansible-test lists files with git).
-make_copy() {
-  local top
-  CURRENT_STAGE="working copy"
-  STAGE_T0=$(now_ms)
-  printf '\n==== working copy: %s ====\n' "$CDIR"
-  mkdir -p "$CDIR"
+# copy_tree DEST: tracked files plus untracked, non-ignored ones, and .git (ansible-test lists files with git).
+copy_tree() {
+  local dest=$1 top
+  mkdir -p "$dest"
   top=$(git -C "$REPO" rev-parse --show-toplevel 2>/dev/null || true)
   if [ -n "$top" ] && [ "$(cd "$top" && pwd -P)" = "$REPO" ]; then
     (
@@ -168,14 +163,23 @@ make_copy() {
         while IFS= read -r -d '' f; do
           if [ -e "$f" ] || [ -L "$f" ]; then printf '%s\0' "$f"; fi # skip deleted tracked files
         done |
-        tar --null --no-recursion -T - -cf - | tar -C "$CDIR" -xf -
+        tar --null --no-recursion -T - -cf - | tar -C "$dest" -xf -
     )
-    cp -a "$REPO/.git" "$CDIR/.git"
+    cp -a "$REPO/.git" "$dest/.git"
   else
     note "$REPO is not the top of a git work tree: copying everything"
-    cp -a "$REPO/." "$CDIR"
+    cp -a "$REPO/." "$dest"
   fi
-  rm -rf "$CDIR/tests/output" "$CDIR/.ansible" "$CDIR/.pytest_cache"
+  rm -rf "$dest/tests/output" "$dest/.ansible" "$dest/.pytest_cache"
+}
+
+# The working copy that every stage runs in, and a snapshot of it as it was before any stage (WORK/pristine.tar).
+make_copy() {
+  CURRENT_STAGE="working copy"
+  STAGE_T0=$(now_ms)
+  printf '\n==== working copy: %s ====\n' "$CDIR"
+  copy_tree "$CDIR"
+  tar -C "$CDIR" --exclude=./.git -cf "$WORK/pristine.tar" .
   echo "$(find "$CDIR" -path "$CDIR/.git" -prune -o -type f -print | wc -l) files in $(fmt_ms $(($(now_ms) - STAGE_T0)))"
   CURRENT_STAGE=""
 }
@@ -202,7 +206,7 @@ start_mariadb() {
   echo "OPENCLOUD_MARIADB=$OPENCLOUD_MARIADB"
 }
 
-# 8. the roles' molecule scenarios (extensions/molecule): real MariaDB, injected Windows facts, the local cloud
+# 9. the roles' molecule scenarios (extensions/molecule): real MariaDB, injected Windows facts, the local cloud
 stage_molecule() {
   start_mariadb
   # Scenario state lives in ~/.ansible/tmp, shared by every checkout of this name: start clean.
@@ -222,7 +226,8 @@ stage_localcloud() {
 }
 
 # 4. ansible-test sanity, every test, and no ignore files
-stage_sanity() {
+stage_sanity() { stage_sanity_with "$PYV"; }
+stage_sanity_with() {
   local ignores
   shopt -s nullglob
   ignores=(tests/sanity/ignore-*.txt)
@@ -231,7 +236,7 @@ stage_sanity() {
     echo "test.sh: sanity ignore files are not allowed here; fix the findings instead: ${ignores[*]}" >&2
     return 1
   fi
-  ansible-test sanity --python "$PYV" --color no
+  ansible-test sanity --python "$1" --color no
 }
 
 # 5. ansible-test units
@@ -243,7 +248,21 @@ stage_units() {
   ansible-test units --python "$PYV" --color no
 }
 
-# 6. ansible-test integration
+# 6. the second ansible-core line (the newest for Python 3.12): sanity (not with --quick) and units, in its venv
+stage_core2() {
+  VIRTUAL_ENV=$CORE2_VENV PATH=$CORE2_VENV/bin:$PATH core2_tests
+}
+core2_tests() {
+  ansible --version | sed -n 1p
+  if [ "$QUICK" = 1 ]; then
+    note "--quick: no sanity on ansible-core $CORE2"
+  else
+    stage_sanity_with "$PYV2"
+  fi
+  ansible-test units --python "$PYV2" --color no
+}
+
+# 7. ansible-test integration
 stage_integration() {
   if [ -z "$(find tests/integration/targets -mindepth 1 -maxdepth 1 -type d -print -quit 2>/dev/null)" ]; then
     note "skipped: no targets under tests/integration/targets"
@@ -252,12 +271,12 @@ stage_integration() {
   ansible-test integration --python "$PYV" --color no
 }
 
-# 7. ansible-lint, production profile, no Galaxy
+# 8. ansible-lint, production profile, no Galaxy
 stage_lint() {
   ANSIBLE_COLLECTIONS_PATH=$COLLECTIONS ansible-lint --offline --profile production --nocolor
 }
 
-# 9. build the tarball, install it alone, and check what a user of the installed collection gets
+# 10. build the tarball, install it alone, and check what a user of the installed collection gets
 stage_build() {
   local tarballs modules=() fqcns=() m roles=() r
   ansible-galaxy collection build --force --output-path "$WORK/dist" "$CDIR"
@@ -270,7 +289,8 @@ stage_build() {
   fi
   python - "${tarballs[0]}" <<'EOF'
 import sys, tarfile
-forbidden = ("tests/localcloud", "tests/peers", "tests/mariadb", "tests/contract", "tests/functional", ".ci", "scripts", "benchmarks")
+forbidden = ("tests/localcloud", "tests/peers", "tests/mariadb", "tests/contract", "tests/functional", ".ci", "scripts", "benchmarks",
+             "docs")
 with tarfile.open(sys.argv[1]) as tar:
     names = [n.removeprefix("./") for n in tar.getnames()]
 bad = sorted(n for n in names if any(n == f or n.startswith(f + "/") for f in forbidden))
@@ -339,7 +359,104 @@ EOF
   )
 }
 
-# 10. pytest: the local cloud's own tests, the contract tests, the functional tests
+# 11. release hygiene: the changelog, a reproducible artifact, the reference docs (with the tools venv)
+stage_release() {
+  PATH=$TOOLS_VENV/bin:$PATH ANSIBLE_COLLECTIONS_PATH=$COLLECTIONS release_checks
+}
+release_checks() {
+  check_changelog
+  check_reproducible_build
+  bash docs/build.sh "$WORK/reference"
+}
+
+# The fragments lint; galaxy.yml's version is a release; a trial release (in a copy) of that version works and its
+# changelog names every module, role and playbook; CHANGELOG.md is what antsibull-changelog generates.
+check_changelog() {
+  local version trial=$WORK/changelog-trial/ansible_collections/$NS/$NAME
+  antsibull-changelog lint
+  antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+  version=$(galaxy_version)
+  if ! [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
+    echo "test.sh: galaxy.yml's version '$version' is not a release version (X.Y.Z)" >&2
+    return 1
+  fi
+  pristine_copy "$trial"
+  ANSIBLE_COLLECTIONS_PATH=$WORK/changelog-trial trial_release "$trial" "$version"
+}
+
+# trial_release DIR VERSION: in a copy, release VERSION (or regenerate CHANGELOG.md when it is released already), then
+# check that the changelog names every module, role and playbook.
+trial_release() {
+  local version=$2
+  (
+    cd "$1"
+    if python -c 'import sys, yaml; sys.exit(sys.argv[1] not in (yaml.safe_load(open("changelogs/changelog.yaml"))["releases"] or {}))' \
+      "$version"; then
+      antsibull-changelog generate
+      git diff --no-index --exit-code "$CDIR/CHANGELOG.md" CHANGELOG.md ||
+        {
+          echo "test.sh: CHANGELOG.md is not what antsibull-changelog generates; run it (docs/releasing.md)" >&2
+          return 1
+        }
+    else
+      antsibull-changelog release --version "$version" >"$WORK/changelog-trial.log" 2>&1 ||
+        {
+          cat "$WORK/changelog-trial.log" >&2
+          return 1
+        }
+    fi
+    python - "$version" <<'EOF'
+import glob, os, sys, yaml
+version = sys.argv[1]
+releases = yaml.safe_load(open("changelogs/changelog.yaml"))["releases"]
+listed = {"module": set(), "role": set(), "playbook": set()}
+for release in releases.values():
+    listed["module"].update(m["name"] for m in release.get("modules", []))
+    for kind in ("role", "playbook"):
+        listed[kind].update(o["name"] for o in release.get("objects", {}).get(kind, []))
+have = {"module": {os.path.basename(p)[:-3] for p in glob.glob("plugins/modules/*.py")} - {"__init__"},
+        "role": {os.path.basename(p.rstrip("/")) for p in glob.glob("roles/*/")},
+        "playbook": {os.path.basename(p)[:-4] for p in glob.glob("playbooks/*.yml")}}
+missing = ["%s %s" % (kind, name) for kind in have for name in sorted(have[kind] - listed[kind])]
+if missing:
+    sys.exit("test.sh: the changelog of %s does not name: %s (a module needs version_added; a role or playbook an "
+             "'add object.%s' fragment)" % (version, ", ".join(missing), "role/playbook"))
+print("changelog %s: %d modules, %d roles, %d playbooks, %d sections of changes"
+      % (version, len(have["module"]), len(have["role"]), len(have["playbook"]), len(releases[version].get("changes", {}))))
+EOF
+  )
+}
+
+galaxy_version() { sed -n "s/^version:[[:space:]]*[\"']\{0,1\}\([^\"' ]*\).*/\1/p" "$CDIR/galaxy.yml"; }
+
+pristine_copy() {
+  mkdir -p "$1"
+  tar -C "$1" -xf "$WORK/pristine.tar"
+}
+
+# ansible-galaxy stamps the build time into the tar headers, so two builds differ in bytes; everything else must be
+# the same: a build of the working copy after every earlier stage ran in it, and one of the copy as it was before.
+check_reproducible_build() {
+  local fresh=$WORK/fresh/ansible_collections/$NS/$NAME
+  pristine_copy "$fresh"
+  ansible-galaxy collection build --force --output-path "$WORK/build-a" "$CDIR" >/dev/null
+  ansible-galaxy collection build --force --output-path "$WORK/build-b" "$fresh" >/dev/null
+  python - "$WORK"/build-a/*.tar.gz "$WORK"/build-b/*.tar.gz <<'EOF'
+import hashlib, sys, tarfile
+def members(path):
+    with tarfile.open(path) as tar:
+        return [(m.name, m.type, m.mode, m.uid, m.gid, m.uname, m.gname, m.linkname, m.size,
+                 hashlib.sha256(tar.extractfile(m).read()).hexdigest() if m.isfile() else "") for m in tar.getmembers()]
+a, b = members(sys.argv[1]), members(sys.argv[2])
+if a != b:
+    diff = sorted(set(a) ^ set(b))[:20]
+    sys.exit("test.sh: the earlier stages left files that reach the artifact (build_ignore in galaxy.yml?):\n  "
+             + "\n  ".join(str(d[:2] + d[-2:]) for d in diff))
+print("reproducible build: %d entries, same names, modes, owners and sha256 (MANIFEST.json and FILES.json included)" % len(a))
+EOF
+}
+
+# 12. pytest: the local cloud's own tests, the contract tests, the functional tests
 run_pytest() {
   local dirs=() d rc=0
   for d in tests/localcloud tests/contract tests/functional; do
@@ -375,17 +492,19 @@ fi
 stage 3 "local cloud" stage_localcloud
 if [ "$QUICK" = 1 ]; then skip 4 sanity --quick; else stage 4 sanity stage_sanity; fi
 stage 5 units stage_units
-stage 6 integration stage_integration
-if [ "$QUICK" = 1 ]; then skip 7 ansible-lint --quick; else stage 7 ansible-lint stage_lint; fi
-stage 8 "roles (molecule)" stage_molecule
-stage 9 "build, install, docs" stage_build
+stage 6 "ansible-core $CORE2 (py$PYV2)" stage_core2
+stage 7 integration stage_integration
+if [ "$QUICK" = 1 ]; then skip 8 ansible-lint --quick; else stage 8 ansible-lint stage_lint; fi
+stage 9 "roles (molecule)" stage_molecule
+stage 10 "build, install, docs" stage_build
+stage 11 "release, reference" stage_release
 
 printf '\n==== timings ====\n'
 printf '  %s\n' "${TIMINGS[@]}"
-printf '  stages 1-9 took %s\n' "$(fmt_ms $(($(now_ms) - RUN_T0)))"
+printf '  stages 1-11 took %s\n' "$(fmt_ms $(($(now_ms) - RUN_T0)))"
 
-CURRENT_STAGE="10/10 pytest"
+CURRENT_STAGE="12/$STAGES pytest"
 STAGE_T0=$(now_ms)
-printf '\n==== [10/10] pytest ====\n'
+printf '\n==== [12/%s] pytest ====\n' "$STAGES"
 run_pytest
 CURRENT_STAGE=""
