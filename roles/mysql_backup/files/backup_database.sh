@@ -33,7 +33,10 @@ fi
 FINAL=$MB_RUN/$MB_FILE
 TMP=$MB_RUN/.$MB_FILE.partial
 SUMTMP=$MB_RUN/.$MB_FILE.sha256.partial
-ERR=$MB_RUN/.$MB_FILE.stderr
+# The programs' messages are kept in the role's private directory (that of MB_DEFAULTS, removed by the role), not
+# in the run directory: when the backup's file system is full, a message written there is lost.
+ERR=$(dirname -- "$MB_DEFAULTS")/$MB_FILE.dump.stderr
+CERR=$(dirname -- "$MB_DEFAULTS")/$MB_FILE.compress.stderr
 SCRATCH=""
 WORKDIR=""
 INIT=()
@@ -65,15 +68,19 @@ fi
 "$MB_DUMP" --defaults-file="$MB_DEFAULTS" "${EXTRA[@]}" \
     --single-transaction --quick --routines --triggers --events --hex-blob \
     --default-character-set=utf8mb4 --comments \
-    -- "$MB_DB" 2>"$ERR" | "${COMPRESS[@]}" >"$TMP"
+    -- "$MB_DB" 2>"$ERR" | "${COMPRESS[@]}" 2>"$CERR" >"$TMP"
 status=("${PIPESTATUS[@]}")
-errtext=$(head -c 2000 "$ERR" 2>/dev/null | tr '\n' ' ')
-rm -f -- "$ERR"
+oneline() { head -c "$1" -- "$2" 2>/dev/null | tr -s '\n\t ' '   ' | sed -e 's/^ //' -e 's/ $//'; }  # N FILE
+errtext=$(oneline 2000 "$ERR")
+cerrtext=$(oneline 1000 "$CERR")
+rm -f -- "$ERR" "$CERR"
+# The writer first: when it cannot write the file (disk full), the dump program then fails too, of the broken
+# pipe ("Got errno 32 on write"), and its message alone would hide the reason.
+if [ "${status[1]}" != 0 ]; then
+    fail 1 "dump of database '$MB_DB' failed: cannot write the dump file: ${COMPRESS[0]} exited ${status[1]}: ${cerrtext:-no message}${errtext:+; then $(basename "$MB_DUMP") exited ${status[0]}: $errtext}"
+fi
 if [ "${status[0]}" != 0 ]; then
     fail 1 "dump of database '$MB_DB' failed: $(basename "$MB_DUMP") exited ${status[0]}: ${errtext:-no message}"
-fi
-if [ "${status[1]}" != 0 ]; then
-    fail 1 "dump of database '$MB_DB' failed: ${COMPRESS[0]} exited ${status[1]} (disk full?)"
 fi
 
 # ----------------------------------------------------------------------------------------------- verify
