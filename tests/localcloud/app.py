@@ -7,9 +7,12 @@ tasks are part of the image service).
 
 Stream faults (``reset_after_bytes``, ``corrupt``) damage the real exchange at the socket: werkzeug's server hands the
 connection over as ``werkzeug.socket``, and shutting it down is what makes the client see a dropped connection.
+A fault's ``delay_seconds`` is a real sleep in the request's thread (the server is threaded, so other requests go on), and
+``expire_token`` expires the caller's token before the service checks it, so the 401 is the service's own.
 """
 
 import socket
+import time
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
@@ -108,13 +111,21 @@ def create_app(state):
 
     @app.before_request
     def inject_fault():
-        """Serve a queued fault instead of the real answer, or mark a stream fault for ``damage_stream`` (never for the control API)."""
+        """Apply a queued fault (never to the control API): after its delay, serve its canned answer instead of the real one,
+        or expire the caller's token, or mark a stream fault for ``damage_stream``."""
         if module_for(request.path) is control:
             return None
         fault = state.take_fault(request.method, request.path)
         if fault is None:
             return None
+        if fault.delay_seconds:
+            time.sleep(fault.delay_seconds)
+            state.settle()  # the answer is of the time it is given
+        if fault.expire_token:
+            state.expire_token(request.headers.get("X-Auth-Token", ""))
         if fault.status is None:
+            if not fault.is_stream:
+                return None
             if fault.reset_after_bytes is not None and request.method in UPLOAD_METHODS:
                 return _drop_upload(fault.reset_after_bytes)
             g.stream_fault = fault

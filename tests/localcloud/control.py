@@ -12,11 +12,12 @@ from flask import Blueprint, request
 from .errors import json_response
 from .object_store import describe_account
 from .seed import default_server_image
-from .servers import merged_config
 from .state import Fault, current_state
+from .tasks import TASK_FAILURES
 
 SERVICE = "control"
 PATH_RE = re.compile(r"^/_localcloud(/|$)")
+MAX_DELAY_SECONDS = 600
 blueprint = Blueprint(SERVICE, __name__, url_prefix="/_localcloud")
 
 
@@ -132,17 +133,28 @@ def set_config():
     """Body: any of ``{"image_phase_seconds": {"image_snapshot", "image_pending_upload", "image_uploading"}, "images_per_host_group",
     "overlimit_retry_after", "members_need_shared_visibility": bool or {REGION: bool}, "object_max_bytes", "slo_max_segments",
     "slo_min_segment_bytes", "task_phase_seconds": {"pending", "processing"}, "export_image_bytes", "export_segment_bytes",
-    "import_max_virtual_bytes"}`` (see ``servers.DEFAULT_CONFIG``); answers with the whole config.
-    New phase lengths apply to snapshots and tasks started from then on.
+    "import_max_virtual_bytes", "fault_seed", "list_lag_seconds", "object_list_lag_seconds"}`` (see ``servers.DEFAULT_CONFIG``);
+    answers with the whole config. New phase lengths and ``list_lag_seconds`` apply to snapshots, tasks and images made from then
+    on, ``object_list_lag_seconds`` to every listing from then on.
     """
     body = _body()
+    try:
+        return json_response(current_state().configure(body))
+    except ValueError as exc:
+        raise ControlError(str(exc)) from None
+
+
+@blueprint.post("/tasks/fail-next")
+def fail_next_task():
+    """Body: ``{"type": "export"|"import", "message"?}``: the next task of that type ends ``failure`` with that message (a
+    Rackspace-style one by default) when its processing is over, having made nothing."""
+    body = _body()
+    if body.get("type") not in TASK_FAILURES or not isinstance(body.get("message", ""), str) or set(body) - {"type", "message"}:
+        raise ControlError(f"body must be {{\"type\": one of {', '.join(TASK_FAILURES)}, \"message\"?: a string}}")
     state = current_state()
     with state.lock:
-        try:
-            state.config = merged_config(state.config, body)
-        except ValueError as exc:
-            raise ControlError(str(exc)) from None
-        return json_response(state.config)
+        state.failing_tasks[body["type"]] = body.get("message") or TASK_FAILURES[body["type"]]
+        return json_response({"failing_tasks": dict(state.failing_tasks)})
 
 
 @blueprint.get("/objects")
@@ -183,31 +195,54 @@ def expire_tokens():
 
 CANNED_FIELDS = ("status", "headers", "body")
 STREAM_FIELDS = ("reset_after_bytes", "corrupt")
+MATCH_FIELDS = ("path_regex", "method", "region", "count", "probability", "seed")
+FAULT_TYPES = {"path_regex": str, "status": int, "method": str, "region": str, "count": int, "headers": dict, "reset_after_bytes": int,
+               "corrupt": bool, "expire_token": bool, "delay_seconds": float, "probability": float, "seed": int}
+TYPE_NAMES = {str: "a string", int: "an integer", dict: "an object", bool: "a boolean", float: "a number"}
+
+
+def _typed(value, kind):
+    """JSON types: a bool is no number, and an integer is a number too."""
+    if isinstance(value, bool):
+        return kind is bool
+    return isinstance(value, (int, float)) if kind is float else isinstance(value, kind)
+
+
+def _check_fault(body):
+    """ControlError for a fault body that is not one effect (canned, stream or expire_token, maybe delayed) with sane values."""
+    unknown = set(body) - {*MATCH_FIELDS, *CANNED_FIELDS, *STREAM_FIELDS, "expire_token", "delay_seconds"}
+    if unknown:
+        raise ControlError(f"unknown fields: {', '.join(sorted(unknown))}")
+    for key, kind in FAULT_TYPES.items():
+        if (key in body or key == "path_regex") and not _typed(body.get(key), kind):
+            raise ControlError(f"'{key}' must be {TYPE_NAMES[kind]}")
+    if any(key in body for key in CANNED_FIELDS) and "status" not in body:
+        raise ControlError("a canned response needs its 'status'")
+    effects = [key for key in ("status", *STREAM_FIELDS, "expire_token") if key in body]
+    if len(effects) > 1:
+        raise ControlError("a fault has one effect: a canned response ('status', 'headers'?, 'body'?), 'reset_after_bytes', 'corrupt' "
+                           f"or 'expire_token'; got {', '.join(effects)}")
+    if not effects and "delay_seconds" not in body:
+        raise ControlError("a fault needs an effect ('status', 'reset_after_bytes', 'corrupt' or 'expire_token') or a 'delay_seconds'")
+    if ("status" in body and not 100 <= body["status"] <= 599) or body.get("count", 1) < 1:
+        raise ControlError("'status' must be an HTTP status and 'count' at least 1")
+    if body.get("reset_after_bytes", 0) < 0 or False in (body.get("corrupt"), body.get("expire_token")):
+        raise ControlError("'reset_after_bytes' must be 0 or more, and 'corrupt' and 'expire_token' true")
+    if not 0 <= body.get("delay_seconds", 0) <= MAX_DELAY_SECONDS or not 0 < body.get("probability", 1) <= 1:
+        raise ControlError(f"'delay_seconds' must be 0 to {MAX_DELAY_SECONDS} and 'probability' more than 0, at most 1")
+    if not all(isinstance(value, (str, int)) for value in body.get("headers", {}).values()):
+        raise ControlError("header values must be strings or numbers")
 
 
 @blueprint.post("/faults")
 def add_fault():
-    """Body: ``{"path_regex", "method"?, "count"? (1)}`` and either a canned response ``"status", "headers"? {}, "body"? (JSON
-    value, or text)``, or a stream fault: ``"reset_after_bytes": N`` or ``"corrupt": true`` (see ``state.Fault``).
+    """Body: ``{"path_regex", "method"?, "region"?, "count"? (1), "probability"? (1), "seed"?, "delay_seconds"? (0)}`` and
+    at most one effect: a canned response ``"status", "headers"? {}, "body"? (JSON value, or text)``, a stream fault
+    ``"reset_after_bytes": N`` or ``"corrupt": true``, or ``"expire_token": true`` (see ``state.Fault``); a delay alone
+    delays the real answer.
     """
     body = _body()
-    unknown = set(body) - {"path_regex", "method", "count", *CANNED_FIELDS, *STREAM_FIELDS}
-    if unknown:
-        raise ControlError(f"unknown fields: {', '.join(sorted(unknown))}")
-    stream = [key for key in STREAM_FIELDS if key in body]
-    if len(stream) > 1 or (stream and any(key in body for key in CANNED_FIELDS)):
-        raise ControlError("a fault is a canned response ('status', 'headers', 'body') or one of 'reset_after_bytes' and 'corrupt'")
-    checks = (("path_regex", str, True), ("status", int, not stream), ("method", str, False), ("count", int, False),
-              ("headers", dict, False), ("reset_after_bytes", int, False), ("corrupt", bool, False))
-    for key, kind, required in checks:
-        if (required or key in body) and (not isinstance(body.get(key), kind) or (kind is int and isinstance(body[key], bool))):
-            raise ControlError(f"'{key}' must be a {kind.__name__}")
-    if ("status" in body and not 100 <= body["status"] <= 599) or body.get("count", 1) < 1:
-        raise ControlError("'status' must be an HTTP status and 'count' at least 1")
-    if body.get("reset_after_bytes", 0) < 0 or body.get("corrupt") is False:
-        raise ControlError("'reset_after_bytes' must be 0 or more, and 'corrupt' true")
-    if not all(isinstance(value, (str, int)) for value in body.get("headers", {}).values()):
-        raise ControlError("header values must be strings or numbers")
+    _check_fault(body)
     try:
         fault = Fault(**body)
     except re.error as exc:

@@ -287,10 +287,13 @@ class _ImageQuery:
 
 
 def _select(region, tenant, query):
-    """Every image of the region the query selects for the tenant, in its order (no paging)."""
+    """Every image of the region the query selects for the tenant, in its order (no paging); new images within the config's
+    ``list_lag_seconds`` are not listed yet."""
     state = current_state()
     with state.lock:
-        return sorted((image for image in state.images[region].values() if query.selects(image, tenant)), key=cmp_to_key(query.compare))
+        now = state.now()
+        return sorted((image for image in state.images[region].values() if query.selects(image, tenant) and state.listed(image["id"], now)),
+                      key=cmp_to_key(query.compare))
 
 
 def default_listing(region, tenant):

@@ -9,7 +9,8 @@ listing_formats). Where this emulator differs:
 * a GET of a large object one of whose SLO segments has gone or changed answers 409 (Swift cuts the body short
   once past the first segment);
 * a token of another tenant gets 401, as from Cloud Files' own auth (upstream Swift's tempauth answers 403);
-* no eventual consistency: listings show every write at once.
+* eventual consistency only as the config's ``object_list_lag_seconds``: container listings (GET) leave out objects
+  written that recently; everything else (HEAD, GET of the object, large objects, the container's counts) sees them at once.
 
 Object bodies are files in the state's storage directory, written chunk by chunk while the request body streams in and
 read the same way, so objects of any size stay out of memory. Accounts exist as soon as they are used.
@@ -480,10 +481,15 @@ def _wants_json_result():
 
 @blueprint.route("/<container>", strict_slashes=False, methods=["GET", "HEAD"])
 def list_container(container):
-    with current_state().lock:
+    state = current_state()
+    with state.lock:
         box = _container(container)
         entries = {}
+        lag = state.config["object_list_lag_seconds"]
+        written_before = _now() - lag
         for name, stored in box.objects.items():
+            if lag and stored.timestamp > written_before:
+                continue
             entry = {"name": name, "bytes": stored.listed_bytes, "content_type": stored.content_type, "hash": stored.etag,
                      "last_modified": _iso(stored.timestamp)}
             if stored.segments is not None:

@@ -63,12 +63,20 @@ DEFAULT_CONFIG = {
     "export_image_bytes": 3 * MIB + 512,
     "export_segment_bytes": MIB,
     "import_max_virtual_bytes": 160 * GIB,
+    # Fault injection and eventual consistency (state.py, control.py): the seed of the random draws of faults with a
+    # probability; how long a new image (createImage, import) stays out of image lists, and a new object out of container
+    # listings (both are reachable directly at once).
+    "fault_seed": 0,
+    "list_lag_seconds": 0,
+    "object_list_lag_seconds": 0,
 }
 # Integer settings: the least value and what the number is, for the error message.
 _INTEGERS = {"overlimit_retry_after": (0, "an integer number of seconds"), "object_max_bytes": (0, "an integer number of bytes"),
              "slo_max_segments": (1, "an integer"), "slo_min_segment_bytes": (1, "an integer number of bytes"),
              "export_image_bytes": (1024, "an integer number of bytes"), "export_segment_bytes": (1, "an integer number of bytes"),
-             "import_max_virtual_bytes": (0, "an integer number of bytes")}
+             "import_max_virtual_bytes": (0, "an integer number of bytes"), "fault_seed": (0, "an integer")}
+# Settings in seconds (any number), 0 or more.
+_SECONDS = ("list_lag_seconds", "object_list_lag_seconds")
 
 Stage = namedtuple("Stage", "task_state status progress since")
 
@@ -113,6 +121,11 @@ def merged_config(config, changes):
         value = changes.get(key, config[key])
         if not _integer(value) or value < least:
             raise ValueError(f"'{key}' must be {kind}, {least} or more")
+        merged[key] = value
+    for key in _SECONDS:
+        value = changes.get(key, config[key])
+        if not _number(value) or value < 0:
+            raise ValueError(f"'{key}' must be a number of seconds, 0 or more")
         merged[key] = value
     if merged["export_image_bytes"] % 512:
         raise ValueError("'export_image_bytes' must be a multiple of 512 (sectors of data, then the 512-byte footer)")

@@ -8,6 +8,7 @@ Object bodies are files in a temporary directory of the state (``storage_dir()``
 
 import copy
 import hashlib
+import random
 import re
 import secrets
 import shutil
@@ -72,33 +73,56 @@ class Token:
 
 @dataclass
 class Fault:
-    """What happens to the next ``count`` requests that match.
+    """What happens to the next ``count`` requests that match (method, ``region`` of a ``/regions/<REGION>/`` path, path regex).
 
-    A canned response (``status``, ``headers``, ``body``) served instead of the real one, or a stream fault that damages
-    the real exchange (app.py): ``reset_after_bytes`` drops the connection after that many bytes of the response body (of
-    the request body for PUT and POST, which then get no answer at all), ``corrupt`` flips the first byte of the response body.
+    The effect: a canned response (``status``, ``headers``, ``body``) served instead of the real one, or a stream fault that
+    damages the real exchange (app.py): ``reset_after_bytes`` drops the connection after that many bytes of the response
+    body (of the request body for PUT and POST, which then get no answer at all), ``corrupt`` flips the first byte of the
+    response body; or ``expire_token``: the caller's token expires now, so the service answers 401 as it does for any
+    expired token. ``delay_seconds`` sleeps before any of that (alone: the real answer, late).
+
+    With ``probability`` below 1 a matching request is hit only when a draw says so (the fault's own ``random.Random``
+    when it has a ``seed``, else the state's, seeded by the config's ``fault_seed``); only hits count.
     """
 
     path_regex: str
     status: Optional[int] = None
     count: int = 1
     method: Optional[str] = None
+    region: Optional[str] = None
     headers: dict = field(default_factory=dict)
     body: object = None
     reset_after_bytes: Optional[int] = None
     corrupt: bool = False
+    expire_token: bool = False
+    delay_seconds: float = 0
+    probability: float = 1.0
+    seed: Optional[int] = None
 
     def __post_init__(self):
         self._pattern = re.compile(self.path_regex)
+        self._random = None if self.seed is None else random.Random(self.seed)
         if self.method:
             self.method = self.method.upper()
+        if self.region:
+            self.region = self.region.upper()
+
+    @property
+    def is_stream(self):
+        return self.reset_after_bytes is not None or self.corrupt
 
     def matches(self, method, path):
-        return (self.method in (None, method)) and self._pattern.search(path) is not None
+        return (self.method in (None, method) and (self.region is None or path.startswith(f"/regions/{self.region}/"))
+                and self._pattern.search(path) is not None)
+
+    def hits(self, shared_random):
+        """Whether this matching request is hit: always at probability 1, else a draw."""
+        return self.probability >= 1 or (self._random or shared_random).random() < self.probability
 
     def describe(self):
-        return {"method": self.method, "path_regex": self.path_regex, "status": self.status, "count": self.count,
-                "headers": dict(self.headers), "body": self.body, "reset_after_bytes": self.reset_after_bytes, "corrupt": self.corrupt}
+        return {"method": self.method, "region": self.region, "path_regex": self.path_regex, "status": self.status, "count": self.count,
+                "headers": dict(self.headers), "body": self.body, "reset_after_bytes": self.reset_after_bytes, "corrupt": self.corrupt,
+                "expire_token": self.expire_token, "delay_seconds": self.delay_seconds, "probability": self.probability, "seed": self.seed}
 
 
 def _checksum(text):
@@ -136,8 +160,8 @@ class CloudState:
                 self._storage = None
 
     def reset(self):
-        """Back to the seed and the starting config: accounts, regions, images and servers as seeded; no tokens, faults, log,
-        Cloud Files objects (their directory goes) or Glance tasks."""
+        """Back to the seed and the starting config: accounts, regions, images and servers as seeded; no tokens, faults (the
+        random draws start again from ``fault_seed``), log, Cloud Files objects (their directory goes) or Glance tasks."""
         with self.lock:
             self.config = copy.deepcopy(self._config)
             self.regions = list(self._seed["regions"])
@@ -150,6 +174,9 @@ class CloudState:
             self.jobs = {}  # image id -> SnapshotJob, while the snapshot is in progress
             self.request_log = []
             self.faults = []
+            self.random = random.Random(self.config["fault_seed"])
+            self.failing_tasks = {}  # task type -> the failure message of the next task of that type
+            self.unlisted_until = {}  # image id -> when image lists start to show it (list_lag_seconds)
             self.objects = {}  # (region, account) -> {container name: object_store.Container}
             self.tasks = {}  # task id -> tasks.Task
             self.close()
@@ -160,6 +187,14 @@ class CloudState:
                 server = self.add_server(**entry)
                 if in_progress:
                     self.start_snapshot(server, **in_progress)
+
+    def configure(self, changes):
+        """Apply config changes (ValueError for a bad one); a new ``fault_seed`` restarts the random draws of faults."""
+        with self.lock:
+            self.config = merged_config(self.config, changes)
+            if "fault_seed" in changes:
+                self.random.seed(self.config["fault_seed"])
+            return self.config
 
     # accounts and tokens
 
@@ -192,6 +227,13 @@ class CloudState:
             return None
         return token
 
+    def expire_token(self, token_id):
+        """Expire one token now (if there is such a token)."""
+        with self.lock:
+            token = self.tokens.get(token_id)
+            if token is not None:
+                token.expires_at = min(token.expires_at, self.now() - timedelta(seconds=1))
+
     def expire_tokens(self):
         past = self.now() - timedelta(seconds=1)
         with self.lock:
@@ -219,6 +261,18 @@ class CloudState:
             self.member_times[image_id] = {tenant: (created, created) for tenant in self.members[image_id]}
             return image
 
+    def hide_from_lists(self, image_id, created):
+        """An image made at ``created`` stays out of image lists for ``list_lag_seconds`` after that (eventual consistency);
+        GET of it works at once."""
+        lag = self.config["list_lag_seconds"]
+        if lag:
+            with self.lock:
+                self.unlisted_until[image_id] = created + timedelta(seconds=lag)
+
+    def listed(self, image_id, now):
+        with self.lock:
+            return self.unlisted_until.get(image_id, now) <= now
+
     def image(self, region, image_id):
         with self.lock:
             return self.images.get(region, {}).get(image_id)
@@ -229,6 +283,7 @@ class CloudState:
             del self.images[region][image_id]
             self.members.pop(image_id, None)
             self.member_times.pop(image_id, None)
+            self.unlisted_until.pop(image_id, None)
             job = self.jobs.pop(image_id, None)
             server = job and self.servers[job.region].get(job.server_id)
             if server is not None:
@@ -324,6 +379,8 @@ class CloudState:
                               started=start, phase_seconds=dict(self.config["image_phase_seconds"]), fail=server.fail_next_image,
                               hold=hold)
             server.fail_next_image = False
+            if started is None:
+                self.hide_from_lists(image["id"], start)
             self.jobs[image["id"]] = job
             self._apply(job, job.stage_at(self.now()))
             return image
@@ -377,10 +434,10 @@ class CloudState:
             self.faults.append(fault)
 
     def take_fault(self, method, path):
-        """Consume one use of the first queued fault matching the request, if any."""
+        """Consume one use of the first queued fault that matches the request and hits it, if any."""
         with self.lock:
             for fault in self.faults:
-                if fault.matches(method, path):
+                if fault.matches(method, path) and fault.hits(self.random):
                     fault.count -= 1
                     if fault.count <= 0:
                         self.faults.remove(fault)
@@ -408,5 +465,6 @@ class CloudState:
                 "tasks": [task.describe() for task in self.tasks.values()],
                 "config": copy.deepcopy(self.config),
                 "faults": [fault.describe() for fault in self.faults],
+                "failing_tasks": dict(self.failing_tasks),
                 "requests": len(self.request_log),
             }

@@ -58,6 +58,12 @@ IMPORT_FAILURES = {
     721: "The image cannot be imported. Your VHD has a parent disk. You can only import a stand-alone VHD.",
 }
 
+# What a task made to fail (``POST /_localcloud/tasks/fail-next``) says by default: Rackspace's words for a failure on its side.
+TASK_FAILURES = {
+    "export": "Image export failed: an internal error occurred while writing to Cloud Files. Please try again, or contact support.",
+    "import": "Image import failed: an internal error occurred while importing the image. Please try again, or contact support.",
+}
+
 
 class TaskFailure(Exception):
     """Ends a task with status ``failure`` and this message."""
@@ -77,6 +83,7 @@ class Task:
     message: str = ""
     updated: Optional[datetime] = None
     expires: Optional[datetime] = None
+    fail_message: Optional[str] = None  # set: the task fails with this message instead of doing its work
 
     def __post_init__(self):
         self.updated = self.updated or self.created
@@ -89,6 +96,8 @@ class Task:
             self.status, self.updated = "processing", processing
         if self.status == "processing" and now >= end:
             try:
+                if self.fail_message is not None:
+                    raise TaskFailure(self.fail_message)
                 self.result = WORK[self.type](state, self, end)
                 self.status, self.message = "success", "None"
             except TaskFailure as exc:
@@ -243,6 +252,7 @@ def _import(state, task, when):
     image = state.add_image(task.region, task.owner, name=properties["name"], status="active", size=size, checksum=checksum,
                             disk_format="vhd", container_format="ovf", visibility="private", image_type="import",
                             virtual_size=footer.current_size, created_at=isotime(when))
+    state.hide_from_lists(image["id"], when)
     return {"image_id": image["id"]}
 
 
@@ -285,7 +295,8 @@ def create_task():
     state = current_state()
     with state.lock:
         task = Task(id=str(uuid.uuid4()), type=task_type, owner=g.tenant, region=g.region, input=copy.deepcopy(task_input),
-                    created=state.now(), phase_seconds=dict(state.config["task_phase_seconds"]))
+                    created=state.now(), phase_seconds=dict(state.config["task_phase_seconds"]),
+                    fail_message=state.failing_tasks.pop(task_type, None))
         state.tasks[task.id] = task
         task.settle(state, state.now())  # phases of 0 seconds end at once
         return json_response(task.view(), 201, {"Location": f"{request.host_url}regions/{g.region}/image/v2/tasks/{task.id}"})
