@@ -456,14 +456,14 @@ print("reproducible build: %d entries, same names, modes, owners and sha256 (MAN
 EOF
 }
 
-# 12. pytest: the local cloud's own tests, the contract tests, the functional tests
+# 12. pytest: the local cloud's own tests, the contract tests, the functional tests, the fault matrix
 run_pytest() {
   local dirs=() d rc=0
-  for d in tests/localcloud tests/contract tests/functional; do
+  for d in tests/localcloud tests/contract tests/functional tests/reliability; do
     if [ -d "$d" ]; then dirs+=("$d"); fi
   done
   if [ "${#dirs[@]}" = 0 ]; then
-    echo "test.sh: none of tests/localcloud, tests/contract, tests/functional exists" >&2
+    echo "test.sh: none of tests/localcloud, tests/contract, tests/functional, tests/reliability exists" >&2
     return 1
   fi
   PYTHONPATH=$COLLECTIONS:$CDIR/tests:$CDIR/tests/peers ANSIBLE_COLLECTIONS_PATH=$COLLECTIONS \

@@ -7,10 +7,24 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import threading
 
 from ansible_collections.opencloud.images.plugins.module_utils import auth
 from ansible_collections.opencloud.images.plugins.module_utils.errors import AuthenticationError, ConfigError
 from ansible_collections.opencloud.images.plugins.module_utils.transport import HttpClient
+
+
+class Login:
+    """The token of one identity, shared by a session, its sessions for other regions and their threads.
+
+    A token refused in several threads at once (it expired during a long copy) is renewed once:
+    a thread renews only if the token that failed is still the current one.
+    """
+
+    def __init__(self):
+        self.result = None
+        self.identity_requests = 0
+        self.lock = threading.Lock()
 
 
 class CloudSession:
@@ -22,19 +36,23 @@ class CloudSession:
                                        read_timeout=timeout, trace=trace)
         self.http.redact.add(*config.secrets())
         self.cache = cache
-        self.identity_requests = 0
-        self._auth = None
+        self.login = Login()
         self._region = None
 
     @property
+    def identity_requests(self):
+        return self.login.identity_requests
+
+    @property
     def auth(self):
-        if self._auth is None:
-            if self.cache is None:
-                self._auth = self._authenticate()
-            else:
-                with self.cache.lock(self.config.cache_key()):
-                    self._auth = self._load_cached() or self._authenticate()
-        return self._auth
+        with self.login.lock:
+            if self.login.result is None:
+                if self.cache is None:
+                    self.login.result = self._authenticate()
+                else:
+                    with self.cache.lock(self.config.cache_key()):
+                        self.login.result = self._load_cached() or self._authenticate()
+            return self.login.result
 
     def _load_cached(self):
         data = self.cache.load(self.config.cache_key(), self.config.secret)
@@ -45,17 +63,24 @@ class CloudSession:
         return result
 
     def _authenticate(self):
-        self.identity_requests += 1
+        self.login.identity_requests += 1
         result = auth.request_token(self.config, self.http)
         if self.cache is not None:
             self.cache.store(self.config.cache_key(), self.config.secret, result.as_dict(), result.expires_epoch)
         return result
 
+    def _renew(self, refused):
+        """A new token in place of ``refused``, unless another thread or region has renewed it already."""
+        with self.login.lock:
+            if self.login.result is not None and self.login.result.token != refused:
+                return
+            if self.cache is not None:
+                self.cache.invalidate(self.config.cache_key())
+            self.login.result = self._authenticate()
+
     def in_region(self, region):
-        """A session for another region of the same account: the same token, HTTP client and cache."""
-        authenticated = self.auth  # log in once, before the two sessions part
+        """A session for another region of the same account: the same login (token), HTTP client and cache."""
         other = copy.copy(self)
-        other._auth = authenticated
         other._region = region
         return other
 
@@ -82,21 +107,21 @@ class CloudSession:
         A streamed body (``repeat=False``) cannot be sent again: the new token is in place and the
         401 is raised for the caller to repeat with a fresh stream.
         """
+        token = self.auth.token
         try:
-            return self.http.request(method, url, headers=self._headers(headers), **kwargs)
+            return self.http.request(method, url, headers=self._headers(headers, token), **kwargs)
         except AuthenticationError:
-            if self.cache is not None:
-                self.cache.invalidate(self.config.cache_key())
-            self._auth = self._authenticate()
+            self._renew(token)
             if kwargs.get("repeat") is False:
                 raise
-        return self.http.request(method, url, headers=self._headers(headers), **kwargs)
+        return self.http.request(method, url, headers=self._headers(headers, self.auth.token), **kwargs)
 
     def json(self, method, url, **kwargs):
         return self.http.decode(self.request(method, url, **kwargs), method, url)
 
-    def _headers(self, extra):
-        headers = {"X-Auth-Token": self.auth.token, "Accept": "application/json"}
+    @staticmethod
+    def _headers(extra, token):
+        headers = {"X-Auth-Token": token, "Accept": "application/json"}
         headers.update(extra or {})
         return headers
 

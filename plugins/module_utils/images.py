@@ -155,7 +155,8 @@ class ImageService(ServiceClient):
                                  headers={"Content-Type": JSON_PATCH})
 
     def delete(self, image_id):
-        self.session.request("DELETE", self.url("images", image_id))
+        """Delete an image; one already gone is no error (a repeat after a timed-out first try finds it gone)."""
+        self.session.request("DELETE", self.url("images", image_id), ok=(200, 204, 404))
 
     def create(self, fields):
         """A new image record (``queued``, no data yet) with these fields and properties."""

@@ -82,9 +82,10 @@ class ServerImager:
     """
 
     def __init__(self, compute, images, timeout=7200, poll_interval=10, max_poll_interval=60, retries=2,
-                 clock=time.monotonic, sleep=time.sleep):
+                 journal=None, clock=time.monotonic, sleep=time.sleep):
         self.compute = compute
         self.images = images
+        self.journal = journal
         self.timeout = timeout
         self.poll_interval = poll_interval
         self.max_poll_interval = max_poll_interval
@@ -98,9 +99,18 @@ class ServerImager:
 
     # -- looking before asking
     def existing(self, key):
-        """Images of an earlier run of the same request, newest first, failed ones left out."""
+        """Images of an earlier run of the same request, newest first, failed ones left out.
+
+        The list is searched by the request marker; an image this controller asked for that the list
+        does not show yet (lists are eventually consistent) is found through the journal.
+        """
         found = self.images.list(list_filters(properties={MARKER_REQUEST: key}, sort_key="created_at", sort_dir="desc"))
-        return [image for image in found if image.get("status") not in FAILED]
+        found = [image for image in found if image.get("status") not in FAILED]
+        if not found and self.journal is not None:
+            recorded = self.journal.recorded_image(
+                key, self.images, lambda image: image.get(MARKER_REQUEST) == key and image.get("status") not in FAILED)
+            found = [recorded] if recorded else []
+        return found
 
     def plan(self, server, name, metadata, force_new):
         """(action, image): ``reuse`` an active image, ``wait`` for one being made, or ``create``."""
@@ -132,7 +142,7 @@ class ServerImager:
                                      "a later run may succeed." % (failure.message, max(attempts, 1)),
                                      last=failure.last, waited=self._waited())
                 # A failed image is debris: remove it, then ask again (it may succeed this time).
-                self._delete_quietly(image_id)
+                self.images.delete(image_id)
                 action = "create"
                 attempts += 1
                 image_id = self._request(server, name, metadata)
@@ -146,7 +156,10 @@ class ServerImager:
         self._wait_server_free(server["id"])
         while True:
             try:
-                return self.compute.create_image(server["id"], name, full_metadata)
+                image_id = self.compute.create_image(server["id"], name, full_metadata)
+                if self.journal is not None:
+                    self.journal.record(key, image_id=image_id)
+                return image_id
             except Conflict:
                 # Another image of this server started between our look and our request: if it is the
                 # same request (a concurrent run of this task), take it; else wait for the server.
@@ -212,12 +225,6 @@ class ServerImager:
         if not self.phases or self.phases[-1]["phase"] != phase:
             self.phases.append({"phase": phase, "progress": image["progress"], "status": image["status"],
                                 "after": round(self._waited(), 1)})
-
-    def _delete_quietly(self, image_id):
-        try:
-            self.images.delete(image_id)
-        except NotFound:
-            pass
 
     def _remaining(self):
         return self.deadline - self.clock()

@@ -29,6 +29,7 @@ from ansible_collections.opencloud.images.plugins.module_utils.object_storage im
 CHUNK_BYTES = 1024 * 1024
 # A damaged (422) or interrupted segment is sent again; other errors (403, 404, 413) would fail again.
 RETRYABLE_STATUSES = (401, 408, 422, 499)
+MAX_RETRY_AFTER = 120  # a rate limit asking for a longer wait fails the segment; a re-run resumes
 
 
 class TransferError(OpenCloudError):
@@ -108,15 +109,23 @@ class CopyReport:
                     segment_container=self.segment_container, segment_prefix=self.segment_prefix)
 
 
-def object_pieces(source, info):
-    """The pieces of an object of ``source``: its segments if it is a large object, else itself."""
-    segments = source.segments(info)
-    if segments is None:
-        segments = [dict(container=info.container, name=info.name, bytes=info.size, hash=info.etag)]
-    total = sum(s["bytes"] for s in segments)
-    if total != info.size:
-        raise ServiceError("%s reports %d bytes but its segments hold %d: a segment is missing or still being written; "
-                           "try again later." % (info.path, info.size, total))
+def object_pieces(source, info, sleep=time.sleep, settle_seconds=(1, 2, 4, 8, 15)):
+    """The pieces of an object of ``source``: its segments if it is a large object, else itself.
+
+    Container listings are eventually consistent, so a DLO's segments written a moment ago may not
+    all be listed yet: the listing is read again (after ``settle_seconds``) until they add up.
+    """
+    for pause in tuple(settle_seconds) + (None,):
+        segments = source.segments(info)
+        if segments is None:
+            segments = [dict(container=info.container, name=info.name, bytes=info.size, hash=info.etag)]
+        total = sum(s["bytes"] for s in segments)
+        if total == info.size:
+            break
+        if pause is None:
+            raise ServiceError("%s reports %d bytes but its segments hold %d: a segment is missing or still being written; "
+                               "try again later." % (info.path, info.size, total))
+        sleep(pause)
 
     def opener(segment):
         def open_chunks():
@@ -223,12 +232,14 @@ def write_large_object(target, pieces, container, name, segment_container, segme
 
 
 def _send_piece(target, segment_container, piece, attempts, report, sleep):
-    """Stream one piece into its segment; repeat a broken or damaged one up to ``attempts`` times."""
+    """Stream one piece into its segment; repeat a broken, damaged or rate-limited one up to ``attempts`` times."""
     reason = None
+    pause = 0
     for attempt in range(1, attempts + 1):
         if attempt > 1:
             report.add(repeats=1)
-            sleep(min(30, 2 ** (attempt - 2)))
+            sleep(pause or min(30, 2 ** (attempt - 2)))
+        pause = 0
         chunks, close = piece.open_chunks()
         stream = HashingStream(chunks, piece.size)
         try:
@@ -237,6 +248,9 @@ def _send_piece(target, segment_container, piece, attempts, report, sleep):
             reason = _source_or(stream, exc)
             continue
         except ApiError as exc:
+            if exc.status in (413, 429) and exc.retry_after is not None and exc.retry_after <= MAX_RETRY_AFTER:
+                reason, pause = exc.message, exc.retry_after  # a rate limit: wait as long as it says
+                continue
             if exc.status not in RETRYABLE_STATUSES:
                 raise
             reason = "the MD5 of what arrived did not match (422)" if exc.status == 422 else _source_or(stream, exc)
@@ -287,7 +301,7 @@ def copy_large_object(source, target, source_container, source_name, target_cont
     """
     source.session.http.widen_pool(workers)
     info = source.require(source_container, source_name)
-    pieces = object_pieces(source, info)
+    pieces = object_pieces(source, info, sleep=sleep)
     segment_container = segment_container or target_container + "_segments"
     prefix = "%s/%s/" % (target_name, info.etag or "unknown")
     return write_large_object(target, pieces, target_container, target_name, segment_container, prefix,

@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 import time
 
 # Tokens this close to expiry are not reused: a long wait must not start with a dying token.
@@ -42,9 +43,30 @@ def parse_expiry(text):
     return epoch
 
 
-def default_cache_dir():
+def cache_root():
+    """This collection's directory in the user's cache (``$XDG_CACHE_HOME``, else ``~/.cache``)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "opencloud.images", "tokens")
+    return os.path.join(base, "opencloud.images")
+
+
+def default_cache_dir():
+    return os.path.join(cache_root(), "tokens")
+
+
+def write_private_json(path, data):
+    """Write ``data`` to ``path`` atomically, mode 0600, in a 0700 directory."""
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    tmp = "%s.%d.%d.tmp" % (path, os.getpid(), threading.get_ident())
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            json.dump(data, handle)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except Exception:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
 
 
 def cache_key(*parts):
@@ -82,20 +104,9 @@ class TokenCache:
         """Write the entry atomically with mode 0600 in a 0700 directory."""
         if expires_epoch is None:
             return
-        os.makedirs(self.directory, mode=0o700, exist_ok=True)
         salt = os.urandom(16).hex()
         entry = {"expires_epoch": expires_epoch, "salt": salt, "verifier": _verifier(secret, salt), "auth": auth}
-        tmp = "%s.%d.tmp" % (self._path(key), os.getpid())
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            with os.fdopen(fd, "w") as handle:
-                json.dump(entry, handle)
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self._path(key))
-        except Exception:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        write_private_json(self._path(key), entry)
 
     @contextlib.contextmanager
     def lock(self, key):

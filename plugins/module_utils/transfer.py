@@ -117,10 +117,11 @@ class ImageMover:
 class RegionTransfer(ImageMover):
     """An image of one region copied to another region (or another account's cloud) through Cloud Files or image data."""
 
-    def __init__(self, source, target, export_container, target_container=None, **options):
+    def __init__(self, source, target, export_container, target_container=None, journal=None, **options):
         super(RegionTransfer, self).__init__(**options)
         self.source = source
         self.target = target
+        self.journal = journal
         self.source_images = ImageService(source)
         self.target_images = ImageService(target)
         self.export_container = check_container_name(export_container, "export_container")
@@ -143,13 +144,29 @@ class RegionTransfer(ImageMover):
         return image
 
     def find_copy(self, image):
-        """The copy of ``image`` already in the target region (by the coordinating property), or None."""
+        """The copy of ``image`` already in the target region (by the coordinating property), or None.
+
+        A copy this controller made that the list does not show yet (lists are eventually
+        consistent) is found through the journal.
+        """
         found = list(self.target_images.list(list_filters(properties={SOURCE_IMAGE: image["id"]})))
         found = [i for i in found if i.get(SOURCE_IMAGE) == image["id"] and i.get("status") not in ("killed", "deleted")]
         if len(found) > 1:
             raise ConfigError("Region %s already has several copies of image %s: %s. Delete the extra ones first." % (
                 self.target.region, image["id"], ", ".join(i["id"] for i in found)), option="image")
+        if not found and self.journal is not None:
+            recorded = self.journal.recorded_image(
+                self.journal_key(image), self.target_images,
+                lambda copy: copy.get(SOURCE_IMAGE) == image["id"] and copy.get("status") not in ("killed", "deleted"))
+            found = [recorded] if recorded else []
         return found[0] if found else None
+
+    def journal_key(self, image):
+        return "transfer/%s/%s" % (image["id"], (self.target.region or "").upper())
+
+    def remember(self, image, copy):
+        if self.journal is not None:
+            self.journal.record(self.journal_key(image), image_id=copy["id"])
 
     def properties_for(self, image, properties):
         wanted = carried_properties(image)
@@ -180,6 +197,7 @@ class RegionTransfer(ImageMover):
             copied.segments_sent, copied.segments_total, copied.segments_skipped, copied.bytes_sent, copied.seconds))
         image_id = self.run_import(TaskService(self.target), self.target_images, "%s/%s" % (self.target_container, obj), name)
         new = self.finish(self.target_images, image_id, self.properties_for(image, properties), tags)
+        self.remember(image, new)
         if self.cleanup:
             self.clean(source_files, container, obj, target_files, obj)
         return new, copied.as_dict()
@@ -250,6 +268,7 @@ class RegionTransfer(ImageMover):
             self.stage.left.pop()
             raise
         self.stage.left.pop()
+        self.remember(image, done)
         self.stage.step("streamed %d bytes (%s)" % (stream.sent, "glance-direct import" if staged else "PUT file"))
         return done, {"bytes_sent": stream.sent, "method": "glance-direct" if staged else "upload"}
 

@@ -178,6 +178,7 @@ from ansible_collections.opencloud.images.plugins.module_utils.base import OpenC
 from ansible_collections.opencloud.images.plugins.module_utils.compute import ComputeService
 from ansible_collections.opencloud.images.plugins.module_utils.images import ImageService
 from ansible_collections.opencloud.images.plugins.module_utils.imaging import ServerImager, check_request
+from ansible_collections.opencloud.images.plugins.module_utils.journal import RequestJournal
 
 DONE = {"create": "created", "reuse": "reused", "wait": "waited"}
 
@@ -201,7 +202,7 @@ class ImageCreateModule(OpenCloudModule):
         compute = ComputeService(self.cloud)
         server = compute.find_server(p["server"])
         imager = ServerImager(compute, ImageService(self.cloud), timeout=p["timeout"], poll_interval=p["poll_interval"],
-                              max_poll_interval=p["max_poll_interval"], retries=p["retries"])
+                              max_poll_interval=p["max_poll_interval"], retries=p["retries"], journal=RequestJournal())
         summary = {"id": server["id"], "name": server.get("name")}
         if self.check_mode:
             action, image = imager.plan(server, p["name"], metadata, p["force_new"])

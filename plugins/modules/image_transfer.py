@@ -195,6 +195,7 @@ api_trace:
 
 from ansible_collections.opencloud.images.plugins.module_utils.base import OpenCloudModule
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, OpenCloudError
+from ansible_collections.opencloud.images.plugins.module_utils.journal import RequestJournal
 from ansible_collections.opencloud.images.plugins.module_utils.tasks import TaskService
 from ansible_collections.opencloud.images.plugins.module_utils.transfer import RegionTransfer, check_mover_options, failure_with_leftovers
 
@@ -224,8 +225,9 @@ class ImageTransferModule(OpenCloudModule):
                               "with opencloud.images.image_share instead." % source.region, option="target_region")
         target = source.in_region(p["target_region"])
         target.endpoint("image")  # an unknown region fails here, naming the regions there are
-        mover = RegionTransfer(source, target, p["export_container"], p["target_container"], timeout=p["timeout"],
-                               task_interval=p["task_poll_interval"], workers=p["workers"], cleanup=p["cleanup"])
+        mover = RegionTransfer(source, target, p["export_container"], p["target_container"], journal=RequestJournal(),
+                               timeout=p["timeout"], task_interval=p["task_poll_interval"], workers=p["workers"],
+                               cleanup=p["cleanup"])
         image = mover.find_source(p["image"])
         method = p["method"] if p["method"] != "auto" else choose_method(source, target)
         result = dict(changed=False, source_image_id=image["id"], method=method, steps=mover.stage.steps, left=mover.stage.left)
