@@ -145,6 +145,7 @@ def resolve(params, environ=None, cloud_files=None):
     config.version = _choose_version(config)
     config.auth_url = _versioned_url(values.get("auth_url") or RACKSPACE_AUTH_URL, config.version)
     _check_required(config)
+    _check_locations(config)
     return config
 
 
@@ -225,6 +226,18 @@ def _check_required(config):
     if config.version == "2.0" and config.get("project_id") and config.get("project_name"):
         raise ConfigError("Set project_id (tenant_id) or project_name (tenant_name), not both: Identity v2.0 refuses both.",
                           option="project_id")
+
+
+def _check_locations(config):
+    """The identity URL must be one, and a CA bundle must be a file: both are named with where they came from."""
+    url = config.get("auth_url")
+    if url and not re.match(r"^https?://[^/]", url):
+        raise ConfigError("auth_url (%s) must be an http:// or https:// URL, not %r." % (config.source("auth_url"), url),
+                          option="auth_url")
+    ca_cert = config.get("ca_cert")
+    if ca_cert and not os.path.isfile(ca_cert):
+        raise ConfigError("ca_cert (%s) is %s, which is not a file: give the path of a PEM bundle of the CA certificates "
+                          "to trust." % (config.source("ca_cert"), ca_cert), option="ca_cert")
 
 
 def load_cloud(name, environ, files=None):

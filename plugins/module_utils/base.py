@@ -73,6 +73,9 @@ class OpenCloudModule:
 
     def open_session(self, params, environ=None):
         """A session for these auth options (``environ={}`` for a second account that must not read the environment)."""
+        if params.get("api_timeout") is not None and params["api_timeout"] <= 0:
+            raise ConfigError("api_timeout must be a positive number of seconds (how long one API call may take), not %s."
+                              % params["api_timeout"], option="api_timeout")
         config = auth.resolve(params, environ=environ)
         if not config.validate_certs:
             self.ansible.warn("validate_certs is false: TLS certificates of %s and every endpoint are not checked. "

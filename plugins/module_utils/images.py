@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+from urllib.parse import quote
 
 from ansible_collections.opencloud.images.plugins.module_utils.catalog import image_api_root
 from ansible_collections.opencloud.images.plugins.module_utils.cloud import ServiceClient
@@ -21,6 +22,7 @@ VISIBILITIES = ("public", "private", "shared", "community")
 MEMBER_STATUSES = ("accepted", "pending", "rejected", "all")
 SORT_KEYS = ("created_at", "updated_at", "name", "status", "size", "id", "owner", "visibility")
 SORT_DIRS = ("asc", "desc")
+MAX_TEXT = 255  # names, tags and property values in Nova and Glance
 MAX_PAGE_SIZE = 100  # Rackspace caps a page at 100; upstream Glance at 1000
 # Source server of a snapshot: Nova (upstream and Rackspace) records it in this property.
 SERVER_PROPERTY = "instance_uuid"
@@ -108,7 +110,8 @@ class ImageService(ServiceClient):
     normalise = staticmethod(image_api_root)
 
     def url(self, *parts):
-        return "/".join([self.root] + [str(p) for p in parts])
+        """A URL under the API root; every part is quoted, so an id can never reach another path."""
+        return "/".join([self.root] + [quote(str(p), safe="") for p in parts])
 
     def get(self, image_id):
         return self.session.json("GET", self.url("images", image_id))
@@ -215,6 +218,39 @@ class ImageService(ServiceClient):
             return "deleted"
 
 
+def check_length(option, value, what=None):
+    """Nova and Glance keep names, tags and property values to 255 characters."""
+    if len(value) > MAX_TEXT:
+        raise ConfigError("%s is %d characters long; the image service takes at most %d." % (what or option, len(value), MAX_TEXT),
+                          option=option)
+
+
+def check_properties(properties):
+    """Custom properties that can be set on an image (names, kinds and lengths), checked before anything is done."""
+    for key, value in (properties or {}).items():
+        if not isinstance(key, str) or not key.strip() or "/" in key or "~" in key:
+            raise ConfigError("properties has an invalid property name %r: names are non-empty and have no '/' or '~'." % (key,),
+                              option="properties")
+        if key in READ_ONLY or key in RESERVED_FILTERS or key.startswith("com.rackspace"):
+            raise ConfigError("properties.%s cannot be set: it is a standard or read-only field%s." % (
+                key, "" if key not in ("name", "tags", "protected") else "; use the %s option" % key), option="properties")
+        if value is not None and not isinstance(value, (str, int, float, bool)):
+            raise ConfigError("properties.%s must be text, a number or a boolean (custom properties are stored as text); "
+                              "got %s." % (key, type(value).__name__), option="properties")
+        check_length("properties", key, "property name %r" % key[:40])
+        if value is not None:
+            check_length("properties", str(value), "properties.%s" % key)
+    return properties
+
+
+def check_tags(tags):
+    for tag in tags or []:
+        if not isinstance(tag, str) or not tag.strip():
+            raise ConfigError("tags must be non-empty strings; got %r." % (tag,), option="tags")
+        check_length("tags", tag, "tag %r" % tag[:40])
+    return tags
+
+
 def patch_operations(image, name=None, tags=None, properties=None, protected=None):
     """JSON-patch operations that bring ``image`` to the values given (None = leave alone).
 
@@ -222,7 +258,11 @@ def patch_operations(image, name=None, tags=None, properties=None, protected=Non
     exists and ``add`` for a new one: Glance answers 409 to ``replace`` of a missing property,
     and the Icehouse-era API to ``add`` of an existing one.
     """
+    check_properties(properties)
+    check_tags(tags)
     ops = []
+    if name is not None:
+        check_length("name", name)
     if name is not None and image.get("name") != name:
         ops.append({"op": "replace", "path": "/name", "value": name})
     if tags is not None and sorted(image.get("tags") or []) != sorted(tags):
@@ -231,9 +271,6 @@ def patch_operations(image, name=None, tags=None, properties=None, protected=Non
         ops.append({"op": "replace", "path": "/protected", "value": protected})
     for key in sorted(properties or {}):
         value = properties[key]
-        if key in READ_ONLY or key in RESERVED_FILTERS or key.startswith("com.rackspace"):
-            raise ConfigError("properties.%s cannot be set: it is a standard or read-only field%s." % (
-                key, "" if key not in ("name", "tags", "protected") else "; use the %s option" % key), option="properties")
         if value is None:
             if key in image:
                 ops.append({"op": "remove", "path": "/" + key})

@@ -22,7 +22,7 @@ from ansible_collections.opencloud.images.plugins.module_utils.compute import (
 from ansible_collections.opencloud.images.plugins.module_utils.errors import (
     ConfigError, Conflict, NotFound, OverLimit, WaitFailed, WaitTimeout,
 )
-from ansible_collections.opencloud.images.plugins.module_utils.images import list_filters
+from ansible_collections.opencloud.images.plugins.module_utils.images import check_length, list_filters
 from ansible_collections.opencloud.images.plugins.module_utils.waiting import wait_for
 
 MARKER_CREATED_BY = "opencloud.images.created_by"
@@ -43,14 +43,23 @@ def request_key(server_id, name, metadata):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def check_request(name, metadata, timeout):
+def check_request(name, metadata, timeout, poll_interval=None, max_poll_interval=None, retries=None):
     """The metadata as text, after the input checks that need no request: each error names its option."""
     if not name or not name.strip():
         raise ConfigError("name must not be empty: give the image a name (for example web01-{{ ansible_date_time.date }}).",
                           option="name")
+    check_length("name", name)
     if timeout is not None and timeout <= 0:
         raise ConfigError("timeout must be a positive number of seconds, not %s; large disks take hours." % timeout,
                           option="timeout")
+    for option, value in (("poll_interval", poll_interval), ("max_poll_interval", max_poll_interval)):
+        if value is not None and value <= 0:
+            raise ConfigError("%s must be a positive number of seconds, not %s." % (option, value), option=option)
+    if poll_interval and max_poll_interval and max_poll_interval < poll_interval:
+        raise ConfigError("max_poll_interval (%s) must not be less than poll_interval (%s)." % (max_poll_interval, poll_interval),
+                          option="max_poll_interval")
+    if retries is not None and retries < 0:
+        raise ConfigError("retries must be 0 or more, not %s." % retries, option="retries")
     metadata = metadata or {}
     if len(metadata) > USER_METADATA_LIMIT:
         raise ConfigError("metadata has %d items; the platform allows %d per image and this collection uses 3 for its "
@@ -60,6 +69,8 @@ def check_request(name, metadata, timeout):
         if isinstance(value, (dict, list)) or value is None or key.startswith("opencloud.images."):
             raise ConfigError("metadata.%s: values must be text, and the opencloud.images.* keys are the collection's own."
                               % key, option="metadata")
+        check_length("metadata", key, "metadata key %r" % key[:40])
+        check_length("metadata", str(value), "metadata.%s" % key)
     return dict((key, str(value)) for key, value in metadata.items())
 
 

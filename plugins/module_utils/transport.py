@@ -127,9 +127,11 @@ class HttpClient:
             attempt += 1
             started = time.time()
             try:
+                # verify is passed on each call: requests would otherwise let REQUESTS_CA_BUNDLE override ca_cert and
+                # validate_certs: false.
                 response = self.session.request(
                     method, url, headers=headers, params=params, json=json_body, data=data,
-                    timeout=self.timeout, stream=stream, allow_redirects=False)
+                    timeout=self.timeout, stream=stream, allow_redirects=False, verify=self.session.verify)
             except requests.exceptions.RequestException as exc:
                 retryable = self._transport_retryable(exc, method)
                 self._log("%s %s -> %s (attempt %d)" % (method, url, type(exc).__name__, attempt))

@@ -176,6 +176,9 @@ class ImageModule(OpenCloudModule):
         if image is None and self.params["state"] != "absent":
             raise ConfigError("No image with id or name '%s' in region %s." % (self.params["image"], self.cloud.region),
                               option="image")
+        if image is not None and image.get("owner") != self.cloud.auth.project_id:
+            raise ConfigError("Image %s belongs to account %s, not to yours (%s): only its owner can change or delete it."
+                              % (image["id"], image.get("owner"), self.cloud.auth.project_id), option="image")
         return image
 
     def diff(self, before, after, ops):

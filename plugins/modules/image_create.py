@@ -198,7 +198,7 @@ class ImageCreateModule(OpenCloudModule):
 
     def run(self):
         p = self.params
-        metadata = check_request(p["name"], p["metadata"], p["timeout"])
+        metadata = check_request(p["name"], p["metadata"], p["timeout"], p["poll_interval"], p["max_poll_interval"], p["retries"])
         compute = ComputeService(self.cloud)
         server = compute.find_server(p["server"])
         imager = ServerImager(compute, ImageService(self.cloud), timeout=p["timeout"], poll_interval=p["poll_interval"],

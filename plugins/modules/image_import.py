@@ -147,6 +147,7 @@ import os
 
 from ansible_collections.opencloud.images.plugins.module_utils.base import OpenCloudModule
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, OpenCloudError
+from ansible_collections.opencloud.images.plugins.module_utils.images import check_length, check_properties, check_tags
 from ansible_collections.opencloud.images.plugins.module_utils.large_objects import file_pieces
 from ansible_collections.opencloud.images.plugins.module_utils.object_storage import check_object_name, manifest_etag
 from ansible_collections.opencloud.images.plugins.module_utils.transfer import FileImport, check_mover_options, failure_with_leftovers
@@ -178,6 +179,9 @@ class ImageImportModule(OpenCloudModule):
                               % p["segment_size"], option="segment_size")
         if not p["name"].strip():
             raise ConfigError("name must not be empty.", option="name")
+        check_length("name", p["name"])
+        check_properties(p["properties"])
+        check_tags(p["tags"])
         vhd = validate_vhd(p["path"])
         obj = check_object_name(p["object_name"] or os.path.basename(p["path"]), "object_name")
         importer = FileImport(self.cloud, p["container"], timeout=p["timeout"], task_interval=p["task_poll_interval"],

@@ -195,6 +195,7 @@ api_trace:
 
 from ansible_collections.opencloud.images.plugins.module_utils.base import OpenCloudModule
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, OpenCloudError
+from ansible_collections.opencloud.images.plugins.module_utils.images import check_properties, check_tags
 from ansible_collections.opencloud.images.plugins.module_utils.journal import RequestJournal
 from ansible_collections.opencloud.images.plugins.module_utils.tasks import TaskService
 from ansible_collections.opencloud.images.plugins.module_utils.transfer import RegionTransfer, check_mover_options, failure_with_leftovers
@@ -219,6 +220,10 @@ class ImageTransferModule(OpenCloudModule):
     def run(self):
         p = self.params
         check_mover_options(p)
+        if not p["target_region"].strip():
+            raise ConfigError("target_region must name a region, for example ORD.", option="target_region")
+        check_properties(p["properties"])
+        check_tags(p["tags"])
         source = self.cloud
         if source.region and source.region.lower() == p["target_region"].lower():
             raise ConfigError("target_region is the image's own region (%s): a copy there is not needed; share the image "

@@ -127,7 +127,12 @@ class ObjectUploadModule(OpenCloudModule):
         for path in p["paths"]:
             if not os.path.isfile(path):
                 raise ConfigError("paths: %s is not a file." % path, option="paths")
-            files.append((path, check_object_name(p["prefix"] + os.path.basename(path), "prefix")))
+            name = check_object_name(p["prefix"] + os.path.basename(path), "prefix")
+            if name in [known for _path, known in files]:
+                raise ConfigError("paths: %s and %s would both be uploaded as %s (objects are named after the file name): "
+                                  "upload them in separate tasks with different prefixes." % (
+                                      dict((known, first) for first, known in files)[name], path, name), option="paths")
+            files.append((path, name))
         store = ObjectStorageService(self.cloud, interface=p["interface"])
         segment_bytes = p["segment_size"] * MIB
         objects = []
