@@ -23,6 +23,7 @@ import shutil
 import stat
 import tempfile
 
+import pytest
 import yaml
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -39,6 +40,15 @@ STRING_ONLY = ("choices", "multiline", "format", "secret")
 ENV_BLOCKLIST = {"VIRTUAL_ENV", "PATH", "PYTHONPATH", "JOB_ID", "INVENTORY_ID", "INVENTORY_SOURCE_ID", "INVENTORY_UPDATE_ID",
                  "AD_HOC_COMMAND_ID", "REST_API_URL", "REST_API_TOKEN", "MAX_EVENT_RES", "CALLBACK_QUEUE", "CALLBACK_CONNECTION",
                  "CACHE", "JOB_CALLBACK_DEBUG", "INVENTORY_HOSTVARS", "AWX_HOST", "PROJECT_REVISION", "SUPERVISOR_CONFIG_PATH"}
+
+
+def tool(name):
+    """The path of a tool of the tools venv (OPENCLOUD_TOOLS_BIN, set by scripts/test.sh), else of PATH; skip without it."""
+    tools = os.environ.get("OPENCLOUD_TOOLS_BIN")
+    found = os.path.join(tools, name) if tools else shutil.which(name)
+    if not found or not os.path.exists(found):
+        pytest.skip("%s is not installed (scripts/test.sh sets OPENCLOUD_TOOLS_BIN to the tools venv)" % name)
+    return found
 
 
 def load_credential_type(name):

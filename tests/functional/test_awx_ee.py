@@ -13,10 +13,9 @@ import shutil
 import subprocess
 import sys
 
-import pytest
 import yaml
 
-from awx_support import COLLECTION_ROOT
+from awx_support import COLLECTION_ROOT, tool
 
 EE_EXAMPLE = os.path.join(COLLECTION_ROOT, "docs", "execution-environment")
 TEST_TOOLS = ("pytest", "flask", "werkzeug", "ansible-lint", "molecule", "mock", "ansible-builder", "ansible-runner",
@@ -24,14 +23,6 @@ TEST_TOOLS = ("pytest", "flask", "werkzeug", "ansible-lint", "molecule", "mock",
 # Import names that are not the distribution's name, and what ansible-core itself brings.
 DISTRIBUTIONS = {"yaml": "PyYAML"}
 WITH_ANSIBLE_CORE = {"PyYAML", "Jinja2"}
-
-
-def builder():
-    tools = os.environ.get("OPENCLOUD_TOOLS_BIN")
-    found = os.path.join(tools, "ansible-builder") if tools else shutil.which("ansible-builder")
-    if not found or not os.path.exists(found):
-        pytest.skip("ansible-builder is not installed (scripts/test.sh sets OPENCLOUD_TOOLS_BIN to the tools venv)")
-    return found
 
 
 def requirement_names(lines):
@@ -100,7 +91,7 @@ def test_builder_introspects_the_installed_collection(tmp_path):
     tarball = next((tmp_path / "dist").iterdir())
     (root / "images").mkdir()
     subprocess.run(["tar", "-xzf", str(tarball), "-C", str(root / "images")], check=True)
-    out = subprocess.run([builder(), "introspect", "--sanitize", str(tmp_path / "collections")], check=True,
+    out = subprocess.run([tool("ansible-builder"), "introspect", "--sanitize", str(tmp_path / "collections")], check=True,
                          capture_output=True, text=True).stdout
     found = yaml.safe_load(out[out.index("python:"):]) if "python:" in out else {}
     python = found.get("python") or []
@@ -112,7 +103,7 @@ def test_builder_introspects_the_installed_collection(tmp_path):
 def test_builder_creates_the_build_context_of_the_example(tmp_path):
     definition = tmp_path / "ee"
     shutil.copytree(EE_EXAMPLE, definition)
-    result = subprocess.run([builder(), "create", "-f", "execution-environment.yml", "-c", str(tmp_path / "context"),
+    result = subprocess.run([tool("ansible-builder"), "create", "-f", "execution-environment.yml", "-c", str(tmp_path / "context"),
                              "--output-filename", "Containerfile"], cwd=definition, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     containerfile = (tmp_path / "context" / "Containerfile").read_text()

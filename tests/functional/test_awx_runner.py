@@ -9,27 +9,15 @@ ansible-runner comes from the tools venv of scripts/test.sh (OPENCLOUD_TOOLS_BIN
 """
 
 import os
-import shutil
 import stat
 import subprocess
 import sys
 import uuid
 
-import pytest
-
-from awx_support import job_events, private_data_dir
+from awx_support import job_events, private_data_dir, tool
 from playbook_support import CONSUMER_API_KEY, DEMO_API_KEY, control
 
 SECRETS = (DEMO_API_KEY, CONSUMER_API_KEY)
-PHASES = ("image_snapshot", "image_pending_upload", "image_uploading")
-
-
-def ansible_runner():
-    tools = os.environ.get("OPENCLOUD_TOOLS_BIN")
-    found = os.path.join(tools, "ansible-runner") if tools else shutil.which("ansible-runner")
-    if not found or not os.path.exists(found):
-        pytest.skip("ansible-runner is not installed (scripts/test.sh sets OPENCLOUD_TOOLS_BIN to the tools venv)")
-    return found
 
 
 def credentials(cloud, consumer=False):
@@ -43,7 +31,7 @@ def credentials(cloud, consumer=False):
 
 def run_job(tmp_path, playbook, creds, extravars):
     """ansible-runner run PDD -p PLAYBOOK, as AWX starts a job; returns (private data dir, artifact dir, status)."""
-    runner = ansible_runner()
+    runner = tool("ansible-runner")
     base_env = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "ANSIBLE_NOCOLOR": "1"}
     pdd = private_data_dir(str(tmp_path / "pdd"), creds, extravars, base_env=base_env)
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith(("RAX_", "OS_", "OPENCLOUD_CONSUMER_")))
@@ -111,14 +99,6 @@ def test_failed_job_is_failed_with_its_reason_in_the_events(localcloud, tmp_path
     assert [event["task"] for event in failed] == ["Create the image (or find the one this request made)", "Fail the job"]
     assert "boots from a volume" in failed[-1]["res"]["msg"]
     assert_no_secret(artifacts)
-
-
-@pytest.fixture
-def slow_images(localcloud):
-    """Images that take 4.5 s, so that a task asked not to wait returns before the image is done."""
-    control(localcloud, "POST", "config", json={"image_phase_seconds": dict.fromkeys(PHASES, 1.5)})
-    yield
-    control(localcloud, "POST", "config", json={"image_phase_seconds": dict.fromkeys(PHASES, 0.3)})
 
 
 def test_long_job_patterns_wait_later_and_async(localcloud, tmp_path, slow_images):

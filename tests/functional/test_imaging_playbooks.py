@@ -4,10 +4,9 @@ import uuid
 
 import pytest
 
-from playbook_support import control, play, resources
+from playbook_support import play, resources
 
 FAST = {"poll_interval": 0.2, "max_poll_interval": 0.5}
-PHASES = ("image_snapshot", "image_pending_upload", "image_uploading")
 
 
 def task(title, module, register=None, **options):
@@ -35,14 +34,6 @@ def test_nightly_image_is_created_once_and_reused(localcloud, playbook):
     assert not results["check"]["changed"] and results["check"]["action"] == "reuse"
     assert results["check new"]["changed"] and results["check new"]["action"] == "create"
     assert "image" not in results["check new"]
-
-
-@pytest.fixture
-def slow_images(localcloud):
-    """Images that take long enough (6 s) for a later task to find them still being made."""
-    control(localcloud, "POST", "config", json={"image_phase_seconds": dict.fromkeys(PHASES, 2)})
-    yield
-    control(localcloud, "POST", "config", json={"image_phase_seconds": dict.fromkeys(PHASES, 0.3)})
 
 
 def test_wait_later_pattern(localcloud, playbook, slow_images):

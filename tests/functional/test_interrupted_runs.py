@@ -15,7 +15,6 @@ import pytest
 
 from playbook_support import CONSUMER, control, play, playbook_command
 
-PHASES = ("image_snapshot", "image_pending_upload", "image_uploading")
 MIB = 1024 * 1024
 
 
@@ -48,13 +47,6 @@ def requests_log(cloud):
 
 def images_named(cloud, name, region="DFW"):
     return [i for i in control(cloud, "GET", "state")["images"].get(region, {}).values() if i["name"] == name]
-
-
-@pytest.fixture
-def slow_images(localcloud):
-    control(localcloud, "POST", "config", json={"image_phase_seconds": dict.fromkeys(PHASES, 1.5)})
-    yield
-    control(localcloud, "POST", "config", json={"image_phase_seconds": dict.fromkeys(PHASES, 0.3)})
 
 
 def test_killed_while_waiting_for_an_image_the_next_run_takes_it_over(localcloud, playbook, tmp_path, slow_images):

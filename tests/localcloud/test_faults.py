@@ -46,7 +46,7 @@ def add_fault(client, **fault):
 
 
 def statuses(client, headers, times, path=GLANCE):
-    return [client.get(path, headers=headers).status_code for _ in range(times)]
+    return [client.get(path, headers=headers).status_code for _attempt in range(times)]
 
 
 def listed_ids(client, headers, region="DFW"):

@@ -618,7 +618,7 @@ def collections_path(workdir):
 def run_matrix(selected, jobs, workdir):
     """Run the cells on ``jobs`` local clouds at once; the results in matrix order."""
     clouds = queue.Queue()
-    started = [LocalCloud(config=FAST_CLOUD).start() for _ in range(jobs)]
+    started = [LocalCloud(config=FAST_CLOUD).start() for _job in range(jobs)]
     for cloud in started:
         clouds.put(cloud)
 
