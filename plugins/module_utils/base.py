@@ -42,6 +42,15 @@ AUTH_ARGUMENT_SPEC = dict(
 )
 
 
+# The options of the modules that move image data through Cloud Files and wait for tasks (image_transfer, image_import).
+MOVER_ARGUMENT_SPEC = dict(
+    workers=dict(type="int", default=4),
+    cleanup=dict(type="bool", default=True),
+    timeout=dict(type="int", default=21600),
+    task_poll_interval=dict(type="float", default=30),
+)
+
+
 class OpenCloudModule:
     """Base class of every module: subclasses set ``argument_spec`` and implement ``run()``.
 

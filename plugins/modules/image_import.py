@@ -145,7 +145,7 @@ api_trace:
 
 import os
 
-from ansible_collections.opencloud.images.plugins.module_utils.base import OpenCloudModule
+from ansible_collections.opencloud.images.plugins.module_utils.base import MOVER_ARGUMENT_SPEC, OpenCloudModule
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, OpenCloudError
 from ansible_collections.opencloud.images.plugins.module_utils.images import check_length, check_properties, check_tags
 from ansible_collections.opencloud.images.plugins.module_utils.large_objects import file_pieces
@@ -165,10 +165,7 @@ class ImageImportModule(OpenCloudModule):
         segment_size=dict(type="int", default=1024),
         properties=dict(type="dict", default={}),
         tags=dict(type="list", elements="str"),
-        workers=dict(type="int", default=4),
-        cleanup=dict(type="bool", default=True),
-        timeout=dict(type="int", default=21600),
-        task_poll_interval=dict(type="float", default=30),
+        **MOVER_ARGUMENT_SPEC
     )
 
     def run(self):

@@ -193,7 +193,7 @@ api_trace:
   elements: str
 '''
 
-from ansible_collections.opencloud.images.plugins.module_utils.base import OpenCloudModule
+from ansible_collections.opencloud.images.plugins.module_utils.base import MOVER_ARGUMENT_SPEC, OpenCloudModule
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, OpenCloudError
 from ansible_collections.opencloud.images.plugins.module_utils.images import check_properties, check_tags
 from ansible_collections.opencloud.images.plugins.module_utils.journal import RequestJournal
@@ -211,10 +211,7 @@ class ImageTransferModule(OpenCloudModule):
         method=dict(type="str", choices=["auto", "tasks", "image_data"], default="auto"),
         export_container=dict(type="str", default="image-transfer"),
         target_container=dict(type="str"),
-        workers=dict(type="int", default=4),
-        cleanup=dict(type="bool", default=True),
-        timeout=dict(type="int", default=21600),
-        task_poll_interval=dict(type="float", default=30),
+        **MOVER_ARGUMENT_SPEC
     )
 
     def run(self):
