@@ -17,6 +17,9 @@ description:
     C(opencloud.images.request), C(opencloud.images.created_by)). A re-run with the same O(server), O(name) and O(metadata)
     returns the image already made (or waits for it while it is being made) instead of creating another. Set
     O(force_new) for one image per run under the same name.
+  - Image lists are eventually consistent, so the id of each image asked for is also kept on the controller (a small
+    0600 file per request under C(~/.cache/opencloud.images/requests), ids only); a re-run on the same controller finds
+    the image by that id while the list does not show it yet.
   - B(One image at a time per server.) While the server's C(OS-EXT-STS:task_state) is C(image_snapshot),
     C(image_pending_upload) or C(image_uploading), it waits for the running image before asking for a new one.
   - B(Limits.) A request refused with 413 C(overLimit) or 429 (too many concurrent images in the host group, or the rate

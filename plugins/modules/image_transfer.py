@@ -27,7 +27,8 @@ description:
     right MD5, and goes on. The failure message lists what was left where.
   - B(Idempotent.) The new image carries C(opencloud.images.source_image) (the source image id) and
     C(opencloud.images.source_region), because ids and checksums differ between regions. A run that finds a copy with these
-    returns it unchanged.
+    returns it unchanged; the controller also keeps the copy's id (under C(~/.cache/opencloud.images/requests)) for the
+    moments when the target's image list does not show it yet.
   - B(Cleanup.) After a success the export and the copied object (with its segments) are deleted from Cloud Files in both
     regions (O(cleanup)); after a failure they are kept for the next run.
   - B(Not exportable.) Windows and Red Hat images (C(com.rackspace__1__options) other than 0) cannot leave their region;
