@@ -3,10 +3,11 @@
 # mysql_backup role is dumping FILE into a run under BACKUP_DIR: when BACKUP_DIR/.<timestamp>.partial/.FILE.partial
 # holds at least MIN_BYTES. Gives up (exit 1) after TIMEOUT seconds.
 #
-# Usage: kill_server_when_dumping.sh RUN_DIR BACKUP_DIR FILE [MIN_BYTES (65536)] [TIMEOUT (60)]
-# stdout: "killed mariadbd (pid P) while FILE held N bytes"
+# Usage: kill_server_when_dumping.sh RUN_DIR BACKUP_DIR FILE [MIN_BYTES (65536)] [TIMEOUT (60)] [LOG]
+# stdout, and LOG when given: "killed mariadbd (pid P) while FILE held N bytes" (LOG does not depend on the async job's
+# result file, which the verify step cannot always read)
 set -euo pipefail
-run_dir=$1 backup_dir=$2 file=$3 min=${4:-65536} timeout=${5:-60}
+run_dir=$1 backup_dir=$2 file=$3 min=${4:-65536} timeout=${5:-60} log=${6:-/dev/null}
 pid=$(cat -- "$run_dir/mariadbd.pid")
 
 is_ours() {  # the pid is alive and still the mariadbd of RUN_DIR (as tests/mariadb/stop.sh checks)
@@ -22,7 +23,7 @@ while [ $SECONDS -lt $deadline ]; do
         if [ "$size" -ge "$min" ]; then
             kill -KILL "$pid"
             while is_ours; do sleep 0.02; done
-            echo "killed mariadbd (pid $pid) while $file held $size bytes"
+            echo "killed mariadbd (pid $pid) while $file held $size bytes" | tee "$log"
             exit 0
         fi
     done
