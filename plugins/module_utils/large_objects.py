@@ -20,16 +20,33 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.opencloud.images.plugins.module_utils.errors import (
-    ApiError, OpenCloudError, ServiceError, TransportError,
+    ApiError, ConfigError, OpenCloudError, ServiceError, TransportError,
 )
 from ansible_collections.opencloud.images.plugins.module_utils.object_storage import (
     MAX_OBJECT_BYTES, MAX_SLO_SEGMENTS, MIN_SLO_SEGMENT_BYTES, manifest_etag,
 )
 
 CHUNK_BYTES = 1024 * 1024
+MIB = 1024 * 1024
+MAX_WORKERS = 32
+MAX_SEGMENT_MIB = MAX_OBJECT_BYTES // MIB
 # A damaged (422) or interrupted segment is sent again; other errors (403, 404, 413) would fail again.
 RETRYABLE_STATUSES = (401, 408, 422, 499)
 MAX_RETRY_AFTER = 120  # a rate limit asking for a longer wait fails the segment; a re-run resumes
+
+
+def check_workers(workers):
+    if not 1 <= workers <= MAX_WORKERS:
+        raise ConfigError("workers must be between 1 and %d; got %d." % (MAX_WORKERS, workers), option="workers")
+    return workers
+
+
+def segment_bytes(segment_size_mib):
+    """The bytes of a segment given in MiB, within what one object may hold (5 GiB)."""
+    if not 1 <= segment_size_mib <= MAX_SEGMENT_MIB:
+        raise ConfigError("segment_size is in MiB and must be between 1 and %d (5 GiB, the largest object); got %d."
+                          % (MAX_SEGMENT_MIB, segment_size_mib), option="segment_size")
+    return segment_size_mib * MIB
 
 
 class TransferError(OpenCloudError):

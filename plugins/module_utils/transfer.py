@@ -22,7 +22,7 @@ from ansible_collections.opencloud.images.plugins.module_utils.images import (
     READ_ONLY, RESERVED_FILTERS, ImageService, list_filters, only_one, patch_operations,
 )
 from ansible_collections.opencloud.images.plugins.module_utils.large_objects import (
-    CHUNK_BYTES, HashingStream, TransferError, copy_large_object, delete_large_object, write_large_object,
+    CHUNK_BYTES, HashingStream, TransferError, check_workers, copy_large_object, delete_large_object, write_large_object,
 )
 from ansible_collections.opencloud.images.plugins.module_utils.object_storage import (
     ObjectStorageService, check_container_name,
@@ -33,6 +33,7 @@ from ansible_collections.opencloud.images.plugins.module_utils.waiting import wa
 SOURCE_IMAGE = "opencloud.images.source_image"
 SOURCE_REGION = "opencloud.images.source_region"
 IMPORTED_FROM = "opencloud.images.imported_etag"
+GONE = ("killed", "deleted")  # image statuses that end an image: never a copy to keep
 # Rackspace marks images that may not leave their region: Windows and Red Hat (licensing).
 EXPORT_OPTIONS = "com.rackspace__1__options"
 # Properties the platform sets on an image itself: never copied to the new one.
@@ -149,15 +150,15 @@ class RegionTransfer(ImageMover):
         A copy this controller made that the list does not show yet (lists are eventually
         consistent) is found through the journal.
         """
-        found = list(self.target_images.list(list_filters(properties={SOURCE_IMAGE: image["id"]})))
-        found = [i for i in found if i.get(SOURCE_IMAGE) == image["id"] and i.get("status") not in ("killed", "deleted")]
+        def is_copy(candidate):
+            return candidate.get(SOURCE_IMAGE) == image["id"] and candidate.get("status") not in GONE
+
+        found = [i for i in self.target_images.list(list_filters(properties={SOURCE_IMAGE: image["id"]})) if is_copy(i)]
         if len(found) > 1:
             raise ConfigError("Region %s already has several copies of image %s: %s. Delete the extra ones first." % (
                 self.target.region, image["id"], ", ".join(i["id"] for i in found)), option="image")
         if not found and self.journal is not None:
-            recorded = self.journal.recorded_image(
-                self.journal_key(image), self.target_images,
-                lambda copy: copy.get(SOURCE_IMAGE) == image["id"] and copy.get("status") not in ("killed", "deleted"))
+            recorded = self.journal.recorded_image(self.journal_key(image), self.target_images, is_copy)
             found = [recorded] if recorded else []
         return found[0] if found else None
 
@@ -255,7 +256,7 @@ class RegionTransfer(ImageMover):
             if staged:
                 self.target_images.import_staged(new["id"])
             done = wait_for(lambda: self.target_images.get(new["id"]), done=lambda i: i.get("status") == "active",
-                            failed=lambda i: "the import failed" if i.get("status") in ("killed", "deleted") else None,
+                            failed=lambda i: "the import failed" if i.get("status") in GONE else None,
                             timeout=self.timeout, interval=2, max_interval=30, sleep=self.sleep,
                             describe=lambda i: "image %s (%s)" % (i.get("id"), i.get("status"))).state
             md5 = stream.md5.hexdigest()
@@ -284,7 +285,7 @@ class FileImport(ImageMover):
 
     def find_existing(self, name, etag):
         found = [i for i in self.images.list(list_filters(name=name, properties={IMPORTED_FROM: etag}))
-                 if i.get(IMPORTED_FROM) == etag and i.get("status") not in ("killed", "deleted")]
+                 if i.get(IMPORTED_FROM) == etag and i.get("status") not in GONE]
         return found[0] if found else None
 
     def run(self, pieces, name, obj, etag, properties, tags):
@@ -314,8 +315,7 @@ class FileImport(ImageMover):
 
 def check_mover_options(params):
     """Bounds of the options image_transfer and image_import share; each error names the option."""
-    if not 1 <= params["workers"] <= 32:
-        raise ConfigError("workers must be between 1 and 32; got %d." % params["workers"], option="workers")
+    check_workers(params["workers"])
     if params["timeout"] <= 0:
         raise ConfigError("timeout must be a positive number of seconds; got %d." % params["timeout"], option="timeout")
     if params["task_poll_interval"] <= 0:

@@ -148,12 +148,10 @@ import os
 from ansible_collections.opencloud.images.plugins.module_utils.base import MOVER_ARGUMENT_SPEC, OpenCloudModule
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, OpenCloudError
 from ansible_collections.opencloud.images.plugins.module_utils.images import check_length, check_properties, check_tags
-from ansible_collections.opencloud.images.plugins.module_utils.large_objects import file_pieces
+from ansible_collections.opencloud.images.plugins.module_utils.large_objects import file_pieces, segment_bytes
 from ansible_collections.opencloud.images.plugins.module_utils.object_storage import check_object_name, manifest_etag
 from ansible_collections.opencloud.images.plugins.module_utils.transfer import FileImport, check_mover_options, failure_with_leftovers
 from ansible_collections.opencloud.images.plugins.module_utils.vhd import validate_vhd
-
-MIB = 1024 * 1024
 
 
 class ImageImportModule(OpenCloudModule):
@@ -171,9 +169,7 @@ class ImageImportModule(OpenCloudModule):
     def run(self):
         p = self.params
         check_mover_options(p)
-        if not 1 <= p["segment_size"] <= 5120:
-            raise ConfigError("segment_size is in MiB and must be between 1 and 5120 (5 GiB, the largest object); got %d."
-                              % p["segment_size"], option="segment_size")
+        segment_size = segment_bytes(p["segment_size"])
         if not p["name"].strip():
             raise ConfigError("name must not be empty.", option="name")
         check_length("name", p["name"])
@@ -183,7 +179,7 @@ class ImageImportModule(OpenCloudModule):
         obj = check_object_name(p["object_name"] or os.path.basename(p["path"]), "object_name")
         importer = FileImport(self.cloud, p["container"], timeout=p["timeout"], task_interval=p["task_poll_interval"],
                               workers=p["workers"], cleanup=p["cleanup"])
-        pieces = file_pieces(p["path"], p["segment_size"] * MIB)
+        pieces = file_pieces(p["path"], segment_size)
         etag = manifest_etag([piece.md5 for piece in pieces])
         result = dict(changed=False, vhd=vhd.as_dict(), steps=importer.stage.steps, left=importer.stage.left)
         existing = importer.find_existing(p["name"], etag)

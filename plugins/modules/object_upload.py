@@ -95,12 +95,12 @@ import os
 
 from ansible_collections.opencloud.images.plugins.module_utils.base import OpenCloudModule
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError
-from ansible_collections.opencloud.images.plugins.module_utils.large_objects import file_pieces, stored_etag, upload_file
+from ansible_collections.opencloud.images.plugins.module_utils.large_objects import (
+    check_workers, file_pieces, segment_bytes, stored_etag, upload_file,
+)
 from ansible_collections.opencloud.images.plugins.module_utils.object_storage import (
     ObjectStorageService, check_container_name, check_object_name,
 )
-
-MIB = 1024 * 1024
 
 
 class ObjectUploadModule(OpenCloudModule):
@@ -116,11 +116,8 @@ class ObjectUploadModule(OpenCloudModule):
     def run(self):
         p = self.params
         container = check_container_name(p["container"])
-        if not 1 <= p["segment_size"] <= 5120:
-            raise ConfigError("segment_size is in MiB and must be between 1 and 5120; got %d." % p["segment_size"],
-                              option="segment_size")
-        if not 1 <= p["workers"] <= 32:
-            raise ConfigError("workers must be between 1 and 32; got %d." % p["workers"], option="workers")
+        size = segment_bytes(p["segment_size"])
+        check_workers(p["workers"])
         if not p["paths"]:
             raise ConfigError("paths is empty: give at least one file.", option="paths")
         files = []
@@ -134,18 +131,17 @@ class ObjectUploadModule(OpenCloudModule):
                                       dict((known, first) for first, known in files)[name], path, name), option="paths")
             files.append((path, name))
         store = ObjectStorageService(self.cloud, interface=p["interface"])
-        segment_bytes = p["segment_size"] * MIB
         objects = []
         for path, name in files:
             entry = dict(path=path, object=name, bytes=os.path.getsize(path))
             if self.check_mode:
-                pieces = file_pieces(path, segment_bytes)
+                pieces = file_pieces(path, size)
                 etag = stored_etag(pieces)
                 existing = store.head(container, name)
                 present = existing is not None and existing.etag == etag
                 entry.update(etag=etag, segments=len(pieces), action="present" if present else "upload")
             else:
-                report = upload_file(store, path, container, name, segment_bytes, workers=p["workers"])
+                report = upload_file(store, path, container, name, size, workers=p["workers"])
                 if report is None:
                     entry.update(etag=store.head(container, name).etag, action="present")
                 else:

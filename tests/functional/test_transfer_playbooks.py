@@ -4,11 +4,11 @@ The local cloud's export task writes a 3 MiB + 512 byte VHD as a DLO of 1 MiB se
 its tasks take 0.3 s per phase, so the tests poll every 0.2 s.
 """
 
-import struct
 import uuid
 
 import pytest
 
+from localcloud import vhd
 from playbook_support import control, play
 
 FILES_ACCOUNT = "MossoCloudFS_100001"
@@ -125,18 +125,10 @@ def test_an_unknown_target_region_names_the_regions_there_are(localcloud, playbo
 
 
 def fixed_vhd(path, data_bytes=2 * 1024 * 1024):
-    """A fixed VHD: data, then the 512-byte footer (cookie, sizes, disk type 2, unique id, checksum)."""
-    footer = bytearray(512)
-    footer[0:8] = b"conectix"
-    footer[40:48] = struct.pack(">Q", data_bytes)
-    footer[48:56] = struct.pack(">Q", data_bytes)
-    footer[60:64] = struct.pack(">I", 2)
-    footer[68:84] = uuid.uuid4().bytes
-    footer[64:68] = struct.pack(">I", ~sum(footer) & 0xFFFFFFFF)
+    """A fixed VHD the platform takes (the local cloud's own generator: data, then a valid footer)."""
     with open(path, "wb") as handle:
-        for index in range(data_bytes // 65536):
-            handle.write(bytes([index % 251]) * 65536)
-        handle.write(bytes(footer))
+        for chunk in vhd.fixed_disk_chunks(str(path), data_bytes):
+            handle.write(chunk)
     return str(path)
 
 
