@@ -8,81 +8,23 @@ export OPENCLOUD_DEV_HOME=${OPENCLOUD_DEV_HOME:-$HOME/.cache/opencloud-images-de
 VENV=$OPENCLOUD_DEV_HOME/venv-py$PYV
 # The release and AWX tools (antsibull-docs, antsibull-changelog, ansible-builder, ansible-runner), beside the dev venv.
 TOOLS_VENV=$OPENCLOUD_DEV_HOME/venv-tools-py$PYV
-# The second ansible-core line: the newest for Python 3.12 (tests/requirements-core2.21-py3.12.txt).
+# The second ansible-core line: the newest for Python 3.12 (tests/requirements-core2.21-py3.12.in).
 PYV2=3.12
 CORE2=2.21
 CORE2_VENV=$OPENCLOUD_DEV_HOME/venv-core$CORE2-py$PYV2
+# The HOME that ansible-test runs with: it keeps its sanity venvs and the get-pip stand-in under ~/.ansible/test, which
+# the tests' own HOME (an empty one per run) would lose.
+ANSIBLE_TEST_HOME=$OPENCLOUD_DEV_HOME/ansible-test-home
 export PIP_DISABLE_PIP_VERSION_CHECK=1
-
-# apt packages, only when missing
-apt_install() {
-  local sudo=()
-  if [ "$(id -u)" != 0 ]; then
-    if ! command -v sudo >/dev/null; then
-      echo "need root (or sudo) to install: $*" >&2
-      return 1
-    fi
-    sudo=(sudo -n)
-  fi
-  echo "apt-get install $*"
-  if ! {
-    "${sudo[@]}" apt-get update -qq &&
-      "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y -qq --no-install-recommends "$@"
-  } >"$WORK/apt.log" 2>&1; then
-    cat "$WORK/apt.log" >&2
-    return 1
-  fi
-}
-
-# build_venv VENV PYTHON REQUIREMENTS: the venv, rebuilt only when the requirements file or the interpreter changed
-# (the stamp is the hash of both); one installer at a time.
-build_venv() {
-  local venv=$1 python=$2 reqs=$3 want
-  want=$({
-    cat "$reqs"
-    "$python" -c 'import sys; print(sys.version, sys.executable)'
-  } | sha256sum | cut -d' ' -f1)
-  mkdir -p "$OPENCLOUD_DEV_HOME"
-  exec 9>"$OPENCLOUD_DEV_HOME/.$(basename "$venv").lock"
-  flock 9
-  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c '' 2>/dev/null &&
-    [ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" = "$want" ]; then
-    echo "venv up to date: $venv"
-  else
-    echo "building venv: $venv (from $reqs)"
-    rm -rf "$venv"
-    "$python" -m venv "$venv"
-    if ! "$venv/bin/python" -m pip install -q -r "$reqs" >"$venv.pip.log" 2>&1; then
-      cat "$venv.pip.log" >&2
-      return 1
-    fi
-    echo "$want" >"$venv/.requirements.sha256"
-  fi
-  exec 9>&-
-}
-
-# A Python 3.12 interpreter: $PYTHON312, else python3.12 on PATH when it runs (a pyenv shim may not), else pyenv's
-# newest 3.12 (Debian 12 has no python3.12 package).
-find_python312() {
-  local candidate
-  for candidate in "${PYTHON312:-}" python3.12 "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.12*/bin/python3.12; do
-    if [ -n "$candidate" ] &&
-      "$candidate" -c 'import sys, venv, ensurepip; assert sys.version_info[:2] == (3, 12)' 2>/dev/null; then
-      "$candidate" -c 'import sys; print(sys.executable)'
-      return 0
-    fi
-  done
-  echo "no Python 3.12 found (PYTHON312, python3.12 on PATH, pyenv's versions); set PYTHON312 to one" >&2
-  return 1
-}
+# shellcheck source=scripts/installs.sh
+. "$REPO/scripts/installs.sh"
 
 # The venvs of the other tools: the release and AWX tools (Python 3.11), and ansible-core $CORE2 on Python 3.12.
 ensure_extra_venvs() {
   local python312
-  build_venv "$TOOLS_VENV" "$PYTHON" "$REPO/tests/requirements-tools.txt"
-  python312=$(find_python312)
-  build_venv "$CORE2_VENV" "$python312" "$REPO/tests/requirements-core$CORE2-py$PYV2.txt"
+  venv_from_lock "$TOOLS_VENV" "$PYTHON" "$REPO/tests/requirements-tools.txt"
+  python312=$(find_python "$PYV2" "${PYTHON312:-}")
+  venv_from_lock "$CORE2_VENV" "$python312" "$REPO/tests/requirements-core$CORE2-py$PYV2.txt"
   echo "tools: antsibull-docs $("$TOOLS_VENV/bin/antsibull-docs" --version), ansible-runner $("$TOOLS_VENV/bin/ansible-runner" --version)"
   echo "python $PYV2: $("$CORE2_VENV/bin/ansible" --version | sed -n 1p)"
 }
@@ -94,15 +36,15 @@ get_pip_shim() {
   pipv=$("$1" -c 'import pathlib, re, ansible_test
 text = (pathlib.Path(ansible_test.__file__).parent / "_internal" / "python_requirements.py").read_text()
 print(re.search(r"pip=.([0-9.]+)", text).group(1))')
-  shim=$HOME/.ansible/test/cache/get_pip_${pipv//./_}.py
+  shim=$ANSIBLE_TEST_HOME/.ansible/test/cache/get_pip_${pipv//./_}.py
   mkdir -p "$(dirname "$shim")"
   cmp -s "$REPO/.ci/get_pip_shim.py" "$shim" || cp "$REPO/.ci/get_pip_shim.py" "$shim"
   echo "get-pip stand-in for pip $pipv: $shim"
 }
 
-# The pinned venv of tests/requirements-dev.txt (ansible-core, Flask, requests...), activated.
+# The venv of tests/requirements-dev.in (ansible-core, Flask, requests...), from its lock, activated.
 ensure_toolchain() {
-  local pkgs=() want
+  local pkgs=()
   command -v git >/dev/null || pkgs+=(git)
   command -v shellcheck >/dev/null || pkgs+=(shellcheck) # else ansible-test skips its shellcheck test
   command -v ss >/dev/null || pkgs+=(iproute2)           # tests/peers/start.sh checks its ports with ss
@@ -112,7 +54,8 @@ ensure_toolchain() {
     pkgs+=(python3.11-venv) # Debian's python3.11 has no ensurepip without it
   fi
   if ((${#pkgs[@]})); then
-    apt_install "${pkgs[@]}"
+    echo "apt-get install ${pkgs[*]}"
+    apt_install "$WORK/apt.log" "${pkgs[@]}"
   else
     echo "apt: nothing to install (git, shellcheck, ss, $PYTHON with venv present)"
   fi
@@ -122,7 +65,7 @@ ensure_toolchain() {
       return 1
     }
 
-  build_venv "$VENV" "$PYTHON" "$REPO/tests/requirements-dev.txt"
+  venv_from_lock "$VENV" "$PYTHON" "$REPO/tests/requirements-dev.txt"
   export VIRTUAL_ENV=$VENV
   export PATH=$VENV/bin:$PATH
   ansible --version | sed -n 1p

@@ -7,6 +7,8 @@
 #
 # Usage: bash tests/mariadb/install.sh        (as root, or as a user with sudo)
 set -euo pipefail
+# shellcheck source=scripts/installs.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/installs.sh"
 
 need=(mariadbd mariadb-install-db mariadb mariadb-dump mariadb-admin)
 pkgs=()
@@ -25,7 +27,7 @@ fi
 sudo=()
 if [ "$(id -u)" != 0 ]; then
     command -v sudo >/dev/null || { echo "install.sh: need root (or sudo) to install ${pkgs[*]}" >&2; exit 1; }
-    sudo=(sudo -n)
+    sudo=(sudo -n)  # for policy-rc.d; apt_install finds sudo itself
 fi
 
 policy=/usr/sbin/policy-rc.d
@@ -43,14 +45,6 @@ fi
 
 log=$(mktemp "${TMPDIR:-/tmp}/mariadb-install.XXXXXX")
 echo "apt-get install ${pkgs[*]}"
-if ! {
-    "${sudo[@]}" apt-get update -qq &&
-        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}"
-} >"$log" 2>&1; then
-    echo "install.sh: apt-get failed; its output:" >&2
-    cat "$log" >&2
-    rm -f "$log"
-    exit 1
-fi
+apt_install "$log" "${pkgs[@]}"
 rm -f "$log"
 echo "mariadb: installed ($(/usr/sbin/mariadbd --version))"

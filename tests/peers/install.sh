@@ -5,13 +5,16 @@
 # benchmarks/object_copy.py). Missing Debian packages are installed with apt-get when run as root (or
 # with `sudo -n`); a fresh CI machine has none of them.
 #
-# Idempotent: each venv carries a stamp holding the sha256 of its requirements file. A venv whose stamp
-# matches is kept as it is; otherwise it is rebuilt from scratch. The venvs are built in parallel.
+# Idempotent: each venv is installed from its full lock (requirements-SERVICE.txt, made from requirements-SERVICE.in
+# by scripts/lock.sh) without resolution, and kept while the lock and the interpreter are the same
+# (scripts/installs.sh). The venvs are built in parallel.
 #
 # Usage: bash tests/peers/install.sh [SERVICE...]   (glance keystone swift by default; PYTHON=python3.11)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=scripts/installs.sh
+. "$HERE/../../scripts/installs.sh"
 DEV_HOME="${OPENCLOUD_DEV_HOME:-$HOME/.cache/opencloud-images-dev}"
 PEERS_HOME="$DEV_HOME/peers"
 PYTHON="${PYTHON:-python3.11}"
@@ -26,34 +29,15 @@ mkdir -p "$PEERS_HOME"
 exec 9>"$PEERS_HOME/.install.lock"   # one install at a time per OPENCLOUD_DEV_HOME
 flock 9
 
-want_stamp() {  # the stamp a venv built from requirements-$1.txt must carry
-    sha256sum "$HERE/requirements-$1.txt" | cut -d' ' -f1
-}
-
-is_current() {
-    local venv="$PEERS_HOME/$1"
-    [ -x "$venv/bin/python" ] && [ -f "$venv/.stamp" ] && [ "$(cat "$venv/.stamp")" = "$(want_stamp "$1")" ]
-}
-
-build() {  # build one venv; all output goes to $PEERS_HOME/install-$1.log
-    local svc=$1 venv="$PEERS_HOME/$1" t0=$SECONDS
-    rm -rf "$venv"
-    "$PYTHON" -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check --no-input -r "$HERE/requirements-$svc.txt"
-    "$venv/bin/pip" check --disable-pip-version-check
-    want_stamp "$svc" > "$venv/.stamp"   # written last: a half-built venv never looks current
+build() {  # build one venv from its lock; all output goes to $PEERS_HOME/install-$1.log
+    local t0=$SECONDS
+    venv_from_lock "$PEERS_HOME/$1" "$PYTHON" "$HERE/requirements-$1.txt"
     echo "in $((SECONDS - t0))s"
 }
 
-apt_install() {  # PACKAGE...: apt-get install, as root or through sudo -n; all output goes to install-apt.log
-    local t0=$SECONDS sudo=()
-    if [ "$(id -u)" != 0 ]; then
-        command -v sudo >/dev/null || { echo "need root (or sudo) to install: $*"; return 1; }
-        sudo=(sudo -n)
-    fi
-    "${sudo[@]}" apt-get update -qq
-    # memcached's packaged service (port 11211) is not used: start.sh runs its own on PEER_MEMCACHED_PORT
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
+apt_packages() {  # PACKAGE...: apt_install (apt-get's own output in apt-get.log)
+    local t0=$SECONDS
+    apt_install "$PEERS_HOME/apt-get.log" "$@"
     echo "in $((SECONDS - t0))s"
 }
 
@@ -66,15 +50,11 @@ if [[ " ${SERVICES[*]} " == *" swift "* ]]; then
 fi
 if [ ${#missing[@]} -gt 0 ]; then
     echo "peers: apt-get install ${missing[*]} (log: $PEERS_HOME/install-apt.log)"
-    apt_install "${missing[@]}" >"$PEERS_HOME/install-apt.log" 2>&1 &
+    apt_packages "${missing[@]}" >"$PEERS_HOME/install-apt.log" 2>&1 &
     pids+=($!) names+=(apt)
 fi
 for svc in "${SERVICES[@]}"; do
-    if is_current "$svc"; then
-        echo "peers: $svc venv is current ($PEERS_HOME/$svc)"
-        continue
-    fi
-    echo "peers: installing $svc into $PEERS_HOME/$svc (log: $PEERS_HOME/install-$svc.log)"
+    echo "peers: $svc venv $PEERS_HOME/$svc from its lock (log: $PEERS_HOME/install-$svc.log)"
     build "$svc" >"$PEERS_HOME/install-$svc.log" 2>&1 &
     pids+=($!) names+=("$svc")
 done

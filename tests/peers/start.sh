@@ -60,7 +60,7 @@ if [ "$SWIFT_ONLY" = 0 ]; then
     VENVS+=("$GLANCE_VENV" "$KEYSTONE_VENV") TCP_PORTS+=("$GLANCE_PORT" "$GLANCE_KS_PORT" "$GLANCE_KS2_PORT" "$KEYSTONE_PORT")
 fi
 for venv in "${VENVS[@]}"; do
-    [ -f "$venv/.stamp" ] || { echo "start.sh: $venv missing; run tests/peers/install.sh first" >&2; exit 1; }
+    [ -f "$venv/.lock.sha256" ] || { echo "start.sh: $venv missing; run tests/peers/install.sh first" >&2; exit 1; }
 done
 command -v memcached >/dev/null || { echo "start.sh: memcached missing; run tests/peers/install.sh first" >&2; exit 1; }
 
