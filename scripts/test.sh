@@ -64,6 +64,14 @@ fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/$NS-$NAME-test.XXXXXX")
 WORK=$(cd "$WORK" && pwd -P)
+# Every stage runs with an empty HOME of this run's own (not the passwd home, as in CI containers), so that nothing can
+# depend on what the user's home holds nor leave anything there; ansible-test alone has a HOME in the dev home
+# (ANSIBLE_TEST_HOME), for its venvs. check_user_home then checks that the caller's HOME gained nothing but the dev home.
+USER_HOME=$HOME
+if [ -z "${PYENV_ROOT:-}" ] && [ -d "$USER_HOME/.pyenv" ]; then export PYENV_ROOT=$USER_HOME/.pyenv; fi # find_python
+export HOME=$WORK/home
+mkdir -p "$HOME"
+touch "$WORK/started"
 COLLECTIONS=$WORK/collections
 CDIR=$COLLECTIONS/ansible_collections/$NS/$NAME
 PEERS_DIR=$WORK/peers
@@ -106,6 +114,11 @@ cleanup() {
       printf 'test.sh: tests/peers/stop.sh %s failed:\n%s\n' "$PEERS_DIR" "$out" >&2
       [ "$rc" = 0 ] && rc=1
     fi
+  fi
+  if ((${#TIMINGS[@]})); then
+    printf '\n==== stage times ====\n'
+    printf '  %s\n' "${TIMINGS[@]}"
+    printf '  %s in all\n' "$(fmt_ms $(($(now_ms) - RUN_T0)))"
   fi
   if [ "$rc" != 0 ] && [ -n "$CURRENT_STAGE" ]; then
     printf '\n==== FAILED: stage %s (exit %s) after %s ====\n' \
@@ -209,8 +222,6 @@ start_mariadb() {
 # 9. the roles' molecule scenarios (extensions/molecule): real MariaDB, injected Windows facts, the local cloud
 stage_molecule() {
   start_mariadb
-  # Scenario state lives in ~/.ansible/tmp, shared by every checkout of this name: start clean.
-  molecule reset --all >/dev/null 2>&1 || true
   ANSIBLE_COLLECTIONS_PATH=$COLLECTIONS molecule test --all
 }
 
@@ -236,7 +247,7 @@ stage_sanity_with() {
     echo "test.sh: sanity ignore files are not allowed here; fix the findings instead: ${ignores[*]}" >&2
     return 1
   fi
-  ansible-test sanity --python "$1" --color no
+  HOME=$ANSIBLE_TEST_HOME ansible-test sanity --python "$1" --color no
 }
 
 # 5. ansible-test units
@@ -474,6 +485,20 @@ run_pytest() {
   return "$rc"
 }
 
+# The caller's HOME gained nothing during the run but the dev home (every stage had a HOME of its own): a path a
+# tool derived from the passwd home, or an install outside the dev home, shows up here.
+check_user_home() {
+  local new kept=(-path "$OPENCLOUD_DEV_HOME")
+  if [ -n "${PYENV_ROOT:-}" ]; then kept+=(-o -path "$PYENV_ROOT"); fi # the interpreters' own files
+  new=$(find "$USER_HOME" -xdev -mindepth 1 \( "${kept[@]}" \) -prune -o -newer "$WORK/started" ! -type d -print 2>/dev/null |
+    head -20)
+  if [ -n "$new" ]; then
+    printf 'test.sh: the run wrote into %s (outside the dev home %s):\n%s\n' "$USER_HOME" "$OPENCLOUD_DEV_HOME" "$new" >&2
+    return 1
+  fi
+  echo "$USER_HOME: nothing new but the dev home"
+}
+
 # ---------------------------------------------------------------------------------------------------------
 printf 'opencloud.images tests: %s%s\n  repo %s\n  work %s%s\n  dev home %s\n' \
   "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$([ "$QUICK" = 1 ] && echo ' (--quick)')" "$REPO" "$WORK" \
@@ -499,12 +524,5 @@ stage 9 "roles (molecule)" stage_molecule
 stage 10 "build, install, docs" stage_build
 stage 11 "release, reference" stage_release
 
-printf '\n==== timings ====\n'
-printf '  %s\n' "${TIMINGS[@]}"
-printf '  stages 1-11 took %s\n' "$(fmt_ms $(($(now_ms) - RUN_T0)))"
-
-CURRENT_STAGE="12/$STAGES pytest"
-STAGE_T0=$(now_ms)
-printf '\n==== [12/%s] pytest ====\n' "$STAGES"
-run_pytest
-CURRENT_STAGE=""
+stage 12 pytest run_pytest
+check_user_home

@@ -40,13 +40,25 @@ class PlaybookRun:
             return json.load(handle)
 
 
+def isolated_env(tmp_path, cache_dir=None):
+    """The environment that keeps an Ansible process (ansible-playbook, ansible-runner, ansible-galaxy) inside the
+    test's own tree: a HOME of its own (not the passwd home), Ansible's home, local and remote temporary directories and
+    async job directory (``async_status`` expands ``~`` of the remote user, the passwd home, while the job writes under
+    HOME: an explicit path makes both agree), and the user cache (token cache, request journal)."""
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    return {"HOME": str(home), "ANSIBLE_HOME": str(home / ".ansible"), "ANSIBLE_LOCAL_TEMP": str(tmp_path / "local-tmp"),
+            "ANSIBLE_REMOTE_TMP": str(tmp_path / "remote-tmp"), "ANSIBLE_ASYNC_DIR": str(tmp_path / "async"),
+            "XDG_CACHE_HOME": cache_dir or str(tmp_path / "cache")}
+
+
 def playbook_command(tmp_path, text, env=None, args=(), cache_dir=None):
     """(command, environment, cache dir, result file) of one ansible-playbook run of a playbook text."""
     path = tmp_path / "play.yml"
     path.write_text(textwrap.dedent(text))
-    cache_dir = cache_dir or str(tmp_path / "cache")
     full_env = dict((k, v) for k, v in os.environ.items() if not k.startswith(("RAX_", "OS_")))
-    full_env.update({"XDG_CACHE_HOME": cache_dir, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "0",
+    full_env.update(isolated_env(tmp_path, cache_dir))
+    full_env.update({"ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "0",
                      "ANSIBLE_LOCALHOST_WARNING": "0", "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
                      "ANSIBLE_PYTHON_INTERPRETER": sys.executable, "RESULT_FILE": str(tmp_path / "results.json"),
                      "ANSIBLE_CALLBACK_PLUGINS": os.path.join(os.path.dirname(__file__), "callback_plugins"),
@@ -55,7 +67,7 @@ def playbook_command(tmp_path, text, env=None, args=(), cache_dir=None):
     full_env.update(env or {})
     command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
                str(path)] + list(args)
-    return command, full_env, cache_dir, full_env["RESULT_FILE"]
+    return command, full_env, full_env["XDG_CACHE_HOME"], full_env["RESULT_FILE"]
 
 
 def playbook_runner(tmp_path):

@@ -16,6 +16,7 @@ import sys
 import yaml
 
 from awx_support import COLLECTION_ROOT, tool
+from playbook_support import isolated_env
 
 EE_EXAMPLE = os.path.join(COLLECTION_ROOT, "docs", "execution-environment")
 TEST_TOOLS = ("pytest", "flask", "werkzeug", "ansible-lint", "molecule", "mock", "ansible-builder", "ansible-runner",
@@ -86,13 +87,14 @@ def test_builder_introspects_the_installed_collection(tmp_path):
     root = tmp_path / "collections" / "ansible_collections" / "opencloud"
     root.mkdir(parents=True)
     # Only what the built artifact holds (galaxy.yml build_ignore), as ansible-galaxy installs it.
+    env = dict(os.environ, **isolated_env(tmp_path))
     subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-galaxy"), "collection", "build", "--output-path",
-                    str(tmp_path / "dist"), COLLECTION_ROOT], check=True, capture_output=True)
+                    str(tmp_path / "dist"), COLLECTION_ROOT], check=True, capture_output=True, env=env)
     tarball = next((tmp_path / "dist").iterdir())
     (root / "images").mkdir()
     subprocess.run(["tar", "-xzf", str(tarball), "-C", str(root / "images")], check=True)
     out = subprocess.run([tool("ansible-builder"), "introspect", "--sanitize", str(tmp_path / "collections")], check=True,
-                         capture_output=True, text=True).stdout
+                         capture_output=True, text=True, env=env).stdout
     found = yaml.safe_load(out[out.index("python:"):]) if "python:" in out else {}
     python = found.get("python") or []
     assert any(line.startswith("requests") and "opencloud.images" in line for line in python), out
@@ -104,7 +106,8 @@ def test_builder_creates_the_build_context_of_the_example(tmp_path):
     definition = tmp_path / "ee"
     shutil.copytree(EE_EXAMPLE, definition)
     result = subprocess.run([tool("ansible-builder"), "create", "-f", "execution-environment.yml", "-c", str(tmp_path / "context"),
-                             "--output-filename", "Containerfile"], cwd=definition, capture_output=True, text=True, check=False)
+                             "--output-filename", "Containerfile"], cwd=definition, capture_output=True, text=True, check=False,
+                            env=dict(os.environ, **isolated_env(tmp_path)))
     assert result.returncode == 0, result.stdout + result.stderr
     containerfile = (tmp_path / "context" / "Containerfile").read_text()
     assert 'EE_BASE_IMAGE="quay.io/centos/centos:stream9"' in containerfile

@@ -15,7 +15,7 @@ import sys
 import uuid
 
 from awx_support import job_events, private_data_dir, tool
-from playbook_support import CONSUMER_API_KEY, DEMO_API_KEY, control
+from playbook_support import CONSUMER_API_KEY, DEMO_API_KEY, control, isolated_env
 
 SECRETS = (DEMO_API_KEY, CONSUMER_API_KEY)
 
@@ -32,9 +32,10 @@ def credentials(cloud, consumer=False):
 def run_job(tmp_path, playbook, creds, extravars):
     """ansible-runner run PDD -p PLAYBOOK, as AWX starts a job; returns (private data dir, artifact dir, status)."""
     runner = tool("ansible-runner")
-    base_env = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "ANSIBLE_NOCOLOR": "1"}
-    pdd = private_data_dir(str(tmp_path / "pdd"), creds, extravars, base_env=base_env)
+    isolated = isolated_env(tmp_path)
+    pdd = private_data_dir(str(tmp_path / "pdd"), creds, extravars, base_env=dict(isolated, ANSIBLE_NOCOLOR="1"))
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith(("RAX_", "OS_", "OPENCLOUD_CONSUMER_")))
+    env.update(isolated)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")  # this venv's ansible-playbook
     process = subprocess.run([runner, "run", pdd, "-p", playbook, "--ident", "job"], env=env, capture_output=True,
                              text=True, timeout=600, check=False)
@@ -62,6 +63,15 @@ def assert_no_secret(artifacts):
     assert checked > 10
 
 
+def check_playbook_frame(events):
+    """One playbook_on_start before every task event and one playbook_on_stats after them, wherever they are: other
+    events (a warning Ansible prints at start-up is a ``verbose`` event) may come before, between or after."""
+    kinds = [event["event"] for event in events]
+    assert kinds.count("playbook_on_start") == 1 and kinds.count("playbook_on_stats") == 1, kinds
+    tasks = [i for i, kind in enumerate(kinds) if kind.startswith(("runner_on_", "playbook_on_task_start"))]
+    assert tasks and kinds.index("playbook_on_start") < tasks[0] and tasks[-1] < kinds.index("playbook_on_stats"), kinds
+
+
 def ok_results(events):
     return dict((event["event_data"]["task"], event["event_data"]["res"]) for event in events if event["event"] == "runner_on_ok")
 
@@ -78,7 +88,7 @@ def test_predeploy_job_events_have_the_results_and_no_secret(localcloud, tmp_pat
         "image_poll_interval": 0.2, "image_max_poll_interval": 0.5})
     assert status == "successful", process.stdout + process.stderr
     events = job_events(artifacts)
-    assert events[0]["event"] == "playbook_on_start" and events[-1]["event"] == "playbook_on_stats"
+    check_playbook_frame(events)
     results = ok_results(events)
     created = results["Create the image (or find the one this request made)"]
     assert created["action"] == "created" and created["image"]["status"] == "active"

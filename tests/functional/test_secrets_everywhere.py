@@ -34,7 +34,7 @@ import pytest
 import yaml
 
 from bad_inputs import write_files
-from playbook_support import CONSUMER, CONSUMER_API_KEY, DEMO_API_KEY, DEMO_PASSWORD, control, play
+from playbook_support import CONSUMER, CONSUMER_API_KEY, DEMO_API_KEY, DEMO_PASSWORD, control, isolated_env, play
 
 COLLECTION = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEMO_APPCRED_SECRET = "demo-appcred-SECRET"
@@ -46,10 +46,7 @@ PAYLOAD_PARAMS = re.compile(r"^params=(.*),$", re.MULTILINE)
 FAST_TASKS = {"task_poll_interval": 0.2}
 
 
-def keep_temp(tmp_path):
-    """Ansible's temporary directories inside the test's, and the modules' payloads kept there."""
-    return {"ANSIBLE_LOCAL_TEMP": str(tmp_path / "local-tmp"), "ANSIBLE_REMOTE_TMP": str(tmp_path / "remote-tmp"),
-            "ANSIBLE_KEEP_REMOTE_FILES": "1"}
+KEEP_PAYLOADS = {"ANSIBLE_KEEP_REMOTE_FILES": "1"}  # in the remote temporary directory that isolated_env puts in the test's tree
 
 
 def rackspace_env(cloud, region="DFW"):
@@ -116,7 +113,7 @@ def check_run(run, tmp_path, cloud, args_secrets=()):
     leaks = [s for s in SECRETS + tuple(issued) if s in run.output]
     assert not leaks, "the output holds %s" % leaks
     assert "api_trace" in run.output, "-vvvv shows the API calls of the modules"
-    payloads = glob.glob(str(tmp_path / "remote-tmp" / "*" / "AnsiballZ_*.py"))
+    payloads = glob.glob(os.path.join(isolated_env(tmp_path)["ANSIBLE_REMOTE_TMP"], "*", "AnsiballZ_*.py"))
     assert payloads, "ANSIBLE_KEEP_REMOTE_FILES=1 keeps the payloads"
     cache = os.path.join(run.cache_dir, "opencloud.images", "tokens")
     in_params = set()
@@ -138,7 +135,7 @@ def check_run(run, tmp_path, cloud, args_secrets=()):
 
 def run_playbook(playbook, tmp_path, text, env, extra_vars=None, inventory=None):
     args = ["-vvvv"] + (["-e", json.dumps(extra_vars)] if extra_vars else []) + (["-i", inventory] if inventory else [])
-    return playbook(text, env=dict(keep_temp(tmp_path), **env), args=args)
+    return playbook(text, env=dict(KEEP_PAYLOADS, **env), args=args)
 
 
 def import_playbook(name):
@@ -289,8 +286,9 @@ def test_ansible_runner_job_events_hold_no_secret(localcloud, tmp_path):
     (pdd / "project").mkdir(parents=True)
     (pdd / "project" / "play.yml").write_text(secrets_as_arguments(localcloud, tmp_path))
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith(("RAX_", "OS_")))
+    env.update(isolated_env(tmp_path))
     env.update({"DEMO_KEY": DEMO_API_KEY, "CONSUMER_KEY": CONSUMER_API_KEY, "DEMO_PASSWORD": DEMO_PASSWORD,
-                "DEMO_APPCRED_SECRET": DEMO_APPCRED_SECRET, "XDG_CACHE_HOME": str(tmp_path / "cache"), "ANSIBLE_NOCOLOR": "1",
+                "DEMO_APPCRED_SECRET": DEMO_APPCRED_SECRET, "ANSIBLE_NOCOLOR": "1",
                 "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")})
     options = {"private_data_dir": str(pdd), "playbook": "play.yml", "ident": "job", "verbosity": 4, "quiet": True,
                "inventory": "localhost ansible_connection=local ansible_python_interpreter=%s" % sys.executable}
@@ -312,4 +310,4 @@ def test_ansible_runner_job_events_hold_no_secret(localcloud, tmp_path):
             assert not leaks, "%s holds %s" % (path, leaks)
             checked += 1
     assert checked > len(events) > 20
-    check_token_cache(str(tmp_path / "cache"), issued)
+    check_token_cache(env["XDG_CACHE_HOME"], issued)
