@@ -6,21 +6,21 @@
 #                                   and the sanity half of 6, for fast local iteration; not a substitute for a
 #                                   full run
 #
-# Meant for a fresh Debian 12 machine, run as root (or as a user with sudo). It installs what it needs:
-# missing apt packages (git, shellcheck, iproute2, python3.11 + venv), a Python 3.11 venv built from the pinned
-# tests/requirements-dev.txt, a tools venv from tests/requirements-tools.txt (antsibull-docs, antsibull-changelog,
-# ansible-builder, ansible-runner), a Python 3.12 venv from tests/requirements-core2.21-py3.12.txt (each rebuilt only
-# when its file or interpreter changes; Python 3.12 comes from PYTHON312, PATH or pyenv), and ansible-test's
-# offline get-pip stand-in (.ci/get_pip_shim.py). Then it copies the working tree (tracked files plus
-# untracked files that are not ignored, plus .git) to
-# $WORK/collections/ansible_collections/<namespace>/<name>, WORK being a fresh temporary directory, and runs
-# every stage from that copy:
+# Meant for a fresh Debian 12 machine, run as root (or as a user with passwordless sudo). It installs what it needs
+# (README.md lists it): missing apt packages, and the Python venvs from their full locks (tests/requirements-dev.txt,
+# -tools.txt, -core2.21-py3.12.txt and tests/peers/*.txt, made by scripts/lock.sh; installed without resolution and
+# rebuilt only when a lock or an interpreter changes), under OPENCLOUD_DEV_HOME, and ansible-test's offline get-pip
+# stand-in (.ci/get_pip_shim.py). Every stage runs with an empty HOME of this run's own (not the passwd home), and the
+# caller's HOME must gain nothing but the dev home. It copies the working tree (tracked files plus untracked files
+# that are not ignored, plus .git) to $WORK/collections/ansible_collections/<namespace>/<name>, WORK being a fresh
+# temporary directory, and runs every stage from that copy:
 #   1 toolchain   2 real peers   3 local cloud   4 sanity   5 units (4 and 5: ansible-core 2.19, Python 3.11)
 #   6 sanity + units on ansible-core 2.21, Python 3.12   7 integration   8 ansible-lint
-#   9 roles (molecule scenarios, with a real MariaDB)   10 build + install + ansible-doc
+#   9 roles (molecule scenarios, with a real MariaDB)   10 build, what it ships (tests/tools/check_artifact.py), install,
+#      ansible-doc, the playbooks by name, the shipped unit tests in the installed copy
 #   11 release: changelog fragments and a trial release, reproducible build, the reference docs (docs/build.sh)
-#   12 pytest (last, so its summary is the closing line; the AWX, execution-environment and pre-deploy hook
-#      tests use the tools venv through OPENCLOUD_TOOLS_BIN)
+#   12 pytest (the AWX, execution-environment and pre-deploy hook tests use the tools venv through OPENCLOUD_TOOLS_BIN)
+# Each stage's time is printed, and a table of them at the end.
 # It stops at the first failing stage and always cleans up: stops the local cloud, the peers and MariaDB,
 # removes WORK.
 #
@@ -289,7 +289,7 @@ stage_lint() {
 
 # 10. build the tarball, install it alone, and check what a user of the installed collection gets
 stage_build() {
-  local tarballs modules=() fqcns=() m roles=() r
+  local tarballs
   ansible-galaxy collection build --force --output-path "$WORK/dist" "$CDIR"
   shopt -s nullglob
   tarballs=("$WORK"/dist/*.tar.gz)
@@ -298,75 +298,21 @@ stage_build() {
     echo "test.sh: expected one tarball in $WORK/dist, found ${#tarballs[@]}" >&2
     return 1
   fi
-  python - "${tarballs[0]}" <<'EOF'
-import sys, tarfile
-forbidden = ("tests/localcloud", "tests/peers", "tests/mariadb", "tests/contract", "tests/functional", ".ci", "scripts", "benchmarks",
-             "docs")
-with tarfile.open(sys.argv[1]) as tar:
-    names = [n.removeprefix("./") for n in tar.getnames()]
-bad = sorted(n for n in names if any(n == f or n.startswith(f + "/") for f in forbidden))
-if bad:
-    sys.exit("test.sh: the tarball ships files it must not (build_ignore in galaxy.yml):\n  " + "\n  ".join(bad))
-print(f"tarball: {len(names)} entries, none under {', '.join(forbidden)}")
-EOF
-
-  # Outside the source tree, with only the installed copy on the collections path.
+  python tests/tools/check_artifact.py "${tarballs[0]}"
+  # What a user gets, outside the source tree, with only the installed copy on the collections path: the
+  # documentation, the playbooks by their full names (as docs/README.md and README.md tell), and the unit tests it
+  # ships running with nothing but what it ships.
   (
     cd "$WORK"
     export ANSIBLE_COLLECTIONS_PATH=$WORK/inst
     ansible-galaxy collection install --no-deps -p "$WORK/inst" "${tarballs[0]}"
-    for m in "$CDIR"/plugins/modules/*.py; do
-      m=$(basename "$m" .py)
-      if [ "$m" != __init__ ]; then
-        modules+=("$m")
-        fqcns+=("$NS.$NAME.$m")
-      fi
+    python "$CDIR/tests/tools/check_docs.py" "$NS.$NAME" "$CDIR"
+    for playbook in "$CDIR"/playbooks/*.yml; do
+      ansible-playbook -i localhost, --syntax-check "$NS.$NAME.$(basename "$playbook" .yml)" >/dev/null
     done
-    if [ "${#modules[@]}" = 0 ]; then
-      note "no modules in plugins/modules: nothing for ansible-doc to check"
-      exit 0
-    fi
-    # ansible-doc exits 0 even for a module it cannot find or document, so check what it prints.
-    ansible-doc --json "${fqcns[@]}" >"$WORK/doc.json"
-    ansible-doc --json -l "$NS.$NAME" >"$WORK/doc-list.json"
-    python - "$WORK/doc.json" "$WORK/doc-list.json" "${fqcns[@]}" <<'EOF'
-import json, sys
-docs = json.load(open(sys.argv[1]))
-listed = json.load(open(sys.argv[2]))
-problems = []
-for fqcn in sys.argv[3:]:
-    entry = docs.get(fqcn)
-    if not entry:
-        problems.append(f"{fqcn}: ansible-doc --json has no entry")
-        continue
-    doc = entry.get("doc") or {}
-    for what, value in (("doc.description", doc.get("description")), ("doc.options", doc.get("options")),
-                        ("examples", entry.get("examples")), ("return", entry.get("return"))):
-        if not value or (isinstance(value, str) and not value.strip()):
-            problems.append(f"{fqcn}: empty or missing {what}")
-    if fqcn not in listed:
-        problems.append(f"{fqcn}: not listed by ansible-doc -l")
-if problems:
-    sys.exit("test.sh: ansible-doc checks failed:\n  " + "\n  ".join(problems))
-print(f"ansible-doc: {len(sys.argv) - 3} modules documented (description, options, examples, return) and listed")
-EOF
-    # Roles: ansible-doc -t role reads meta/argument_specs.yml; every role must document its variables.
-    for r in "$CDIR"/roles/*/; do roles+=("$NS.$NAME.$(basename "$r")"); done
-    if [ "${#roles[@]}" != 0 ]; then
-      ansible-doc -t role --json "${roles[@]}" >"$WORK/roles.json"
-      python - "$WORK/roles.json" "${roles[@]}" <<'EOF'
-import json, sys
-docs = json.load(open(sys.argv[1]))
-problems = []
-for fqcn in sys.argv[2:]:
-    main = ((docs.get(fqcn) or {}).get("entry_points") or {}).get("main") or {}
-    if not main.get("short_description") or not main.get("options"):
-        problems.append(f"{fqcn}: no meta/argument_specs.yml main entry point with a description and options")
-if problems:
-    sys.exit("test.sh: role documentation checks failed:\n  " + "\n  ".join(problems))
-print(f"ansible-doc: {len(sys.argv) - 2} roles documented (argument specs)")
-EOF
-    fi
+    echo "playbooks: every one found by its full name in the installed collection"
+    cd "$WORK/inst/ansible_collections/$NS/$NAME"
+    ansible-test units --python "$PYV" --color no
   )
 }
 
@@ -401,8 +347,7 @@ trial_release() {
   local version=$2
   (
     cd "$1"
-    if python -c 'import sys, yaml; sys.exit(sys.argv[1] not in (yaml.safe_load(open("changelogs/changelog.yaml"))["releases"] or {}))' \
-      "$version"; then
+    if python "$CDIR/tests/tools/check_changelog.py" released "$version"; then
       antsibull-changelog generate
       git diff --no-index --exit-code "$CDIR/CHANGELOG.md" CHANGELOG.md ||
         {
@@ -416,25 +361,7 @@ trial_release() {
           return 1
         }
     fi
-    python - "$version" <<'EOF'
-import glob, os, sys, yaml
-version = sys.argv[1]
-releases = yaml.safe_load(open("changelogs/changelog.yaml"))["releases"]
-listed = {"module": set(), "role": set(), "playbook": set()}
-for release in releases.values():
-    listed["module"].update(m["name"] for m in release.get("modules", []))
-    for kind in ("role", "playbook"):
-        listed[kind].update(o["name"] for o in release.get("objects", {}).get(kind, []))
-have = {"module": {os.path.basename(p)[:-3] for p in glob.glob("plugins/modules/*.py")} - {"__init__"},
-        "role": {os.path.basename(p.rstrip("/")) for p in glob.glob("roles/*/")},
-        "playbook": {os.path.basename(p)[:-4] for p in glob.glob("playbooks/*.yml")}}
-missing = ["%s %s" % (kind, name) for kind in have for name in sorted(have[kind] - listed[kind])]
-if missing:
-    sys.exit("test.sh: the changelog of %s does not name: %s (a module needs version_added; a role or playbook an "
-             "'add object.%s' fragment)" % (version, ", ".join(missing), "role/playbook"))
-print("changelog %s: %d modules, %d roles, %d playbooks, %d sections of changes"
-      % (version, len(have["module"]), len(have["role"]), len(have["playbook"]), len(releases[version].get("changes", {}))))
-EOF
+    python "$CDIR/tests/tools/check_changelog.py" names "$version"
   )
 }
 
@@ -445,26 +372,14 @@ pristine_copy() {
   tar -C "$1" -xf "$WORK/pristine.tar"
 }
 
-# ansible-galaxy stamps the build time into the tar headers, so two builds differ in bytes; everything else must be
-# the same: a build of the working copy after every earlier stage ran in it, and one of the copy as it was before.
+# A build of the working copy after every earlier stage ran in it holds the same files as one of the copy as it was
+# before (tests/tools/compare_builds.py).
 check_reproducible_build() {
   local fresh=$WORK/fresh/ansible_collections/$NS/$NAME
   pristine_copy "$fresh"
   ansible-galaxy collection build --force --output-path "$WORK/build-a" "$CDIR" >/dev/null
   ansible-galaxy collection build --force --output-path "$WORK/build-b" "$fresh" >/dev/null
-  python - "$WORK"/build-a/*.tar.gz "$WORK"/build-b/*.tar.gz <<'EOF'
-import hashlib, sys, tarfile
-def members(path):
-    with tarfile.open(path) as tar:
-        return [(m.name, m.type, m.mode, m.uid, m.gid, m.uname, m.gname, m.linkname, m.size,
-                 hashlib.sha256(tar.extractfile(m).read()).hexdigest() if m.isfile() else "") for m in tar.getmembers()]
-a, b = members(sys.argv[1]), members(sys.argv[2])
-if a != b:
-    diff = sorted(set(a) ^ set(b))[:20]
-    sys.exit("test.sh: the earlier stages left files that reach the artifact (build_ignore in galaxy.yml?):\n  "
-             + "\n  ".join(str(d[:2] + d[-2:]) for d in diff))
-print("reproducible build: %d entries, same names, modes, owners and sha256 (MANIFEST.json and FILES.json included)" % len(a))
-EOF
+  python tests/tools/compare_builds.py "$WORK"/build-a/*.tar.gz "$WORK"/build-b/*.tar.gz
 }
 
 # 12. pytest: the local cloud's own tests, the contract tests, the functional tests, the fault matrix
