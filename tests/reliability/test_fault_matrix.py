@@ -5,11 +5,15 @@ strict xfails, so that a fix shows up as a failure until its entry leaves ``KNOW
 Run: ``PYTHONPATH=tests python -m pytest -n 2 tests/reliability`` (ansible-playbook next to that Python).
 """
 
+import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from fault_matrix import BAD, CELLS, CONVERGED, FAILED_CLEARLY, TRACEBACK_NOTE, Verdict, judge, run_cell
+from fault_matrix import BAD, CELLS, CONVERGED, FAILED_CLEARLY, FAILS_FIRST, TRACEBACK_NOTE, Verdict, judge, run_cell
+
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 REACHED, MISSED = Verdict(True), Verdict(False)
 CLEAN_FAILURE = {"failed": True, "msg": "POST .../action answered 500: INTERNAL SERVER ERROR", "exception": "(traceback unavailable)"}
@@ -25,6 +29,15 @@ def test_cell(matrix_cloud, tmp_path, cell):
     result = run_cell(matrix_cloud, cell, tmp_path)
     runs = [f"run {number}: {run.outcome} ({run.requests} requests) {run.note}" for number, run in enumerate(result.runs, 1)]
     assert result.problems == [], "\n".join([f"{cell.row.title}; {cell.fault}"] + runs)
+
+
+def test_the_readme_gives_the_figures_every_run_gives():
+    """Each cell's first outcome is fixed (FAILS_FIRST, checked by test_cell), so the README's line follows from it."""
+    cell_ids = {cell.id for cell in CELLS}
+    assert set(FAILS_FIRST) <= cell_ids, "FAILS_FIRST names cells that do not exist: %s" % sorted(set(FAILS_FIRST) - cell_ids)
+    found = re.search(r"\*\*(\d+) cells: (\d+) converged at once, (\d+) failed clearly and converged on the re-run", README.read_text())
+    assert found, "README.md has no fault matrix line"
+    assert tuple(int(n) for n in found.groups()) == (len(CELLS), len(CELLS) - len(FAILS_FIRST), len(FAILS_FIRST))
 
 
 @pytest.mark.parametrize("rc, output, result, verdict, expected", [
