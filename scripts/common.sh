@@ -105,13 +105,10 @@ EOF
   export LOCALCLOUD_URL=$url
 }
 
-# For the scripts that run playbooks from the working tree: the toolchain (its output to WORK/toolchain.log,
-# shown only on failure), and the repository made visible as opencloud.images on ANSIBLE_COLLECTIONS_PATH.
+# For the scripts that run playbooks from the working tree: the toolchain (saying what it installs, and how long it
+# took), and the repository made visible as opencloud.images on ANSIBLE_COLLECTIONS_PATH.
 use_working_tree() {
-  ensure_toolchain >"$WORK/toolchain.log" 2>&1 || {
-    cat "$WORK/toolchain.log" >&2
-    return 1
-  }
+  ensure_toolchain
   mkdir -p "$WORK/collections/ansible_collections/opencloud"
   ln -s "$REPO" "$WORK/collections/ansible_collections/opencloud/images"
   export ANSIBLE_COLLECTIONS_PATH=$WORK/collections

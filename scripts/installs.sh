@@ -56,7 +56,7 @@ check_lock() {
 # half-built venv never looks current); rebuilt from scratch otherwise. One builder at a time per venv. pip's
 # output goes to VENV.pip.log, shown when it fails.
 venv_from_lock() {
-  local venv=$1 python=$2 lock=$3 want rc=0
+  local venv=$1 python=$2 lock=$3 want rc=0 t0=$SECONDS
   check_lock "$lock" || return 1
   want=$({
     cat "$lock"
@@ -69,7 +69,7 @@ venv_from_lock() {
     [ "$(cat "$venv/.lock.sha256" 2>/dev/null)" = "$want" ]; then
     echo "venv up to date: $venv"
   else
-    echo "building venv: $venv (from $lock, no resolution)"
+    echo "building venv: $venv (from $lock, no resolution; $(grep -vc '^#' "$lock") packages, pip's output in $venv.pip.log)"
     rm -rf "$venv"
     if {
       "$python" -m venv "$venv" &&
@@ -77,6 +77,7 @@ venv_from_lock() {
         "$venv/bin/python" -m pip check
     } >"$venv.pip.log" 2>&1; then
       echo "$want" >"$venv/.lock.sha256"
+      echo "built $venv in $((SECONDS - t0)) s"
     else
       cat "$venv.pip.log" >&2
       echo "building $venv from $lock failed (log: $venv.pip.log)" >&2

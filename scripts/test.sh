@@ -222,7 +222,7 @@ start_mariadb() {
 # 9. the roles' molecule scenarios (extensions/molecule): real MariaDB, injected Windows facts, the local cloud
 stage_molecule() {
   start_mariadb
-  ANSIBLE_COLLECTIONS_PATH=$COLLECTIONS molecule test --all
+  NO_COLOR=1 ANSIBLE_COLLECTIONS_PATH=$COLLECTIONS molecule test --all
 }
 
 # 3. the local cloud emulator, in the background until cleanup
