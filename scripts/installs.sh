@@ -10,9 +10,9 @@
 # shellcheck shell=bash
 
 # apt_install LOG PACKAGE...: apt-get install, as root or through `sudo -n`; apt's output goes to LOG, and is shown
-# when it fails.
+# when it fails. One at a time (the scripts install in parallel; apt-get would fail on dpkg's lock).
 apt_install() {
-  local log=$1 sudo=()
+  local log=$1 sudo=() lockfd
   shift
   if [ "$(id -u)" != 0 ]; then
     if ! command -v sudo >/dev/null; then
@@ -21,14 +21,18 @@ apt_install() {
     fi
     sudo=(sudo -n)
   fi
+  exec {lockfd}>"${TMPDIR:-/tmp}/opencloud-images-apt.lock"
+  flock "$lockfd"
   if ! {
     "${sudo[@]}" apt-get update -qq &&
       "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
   } >"$log" 2>&1; then
+    exec {lockfd}>&-
     cat "$log" >&2
     echo "apt-get install $* failed (log: $log)" >&2
     return 1
   fi
+  exec {lockfd}>&-
 }
 
 # lock_input_sha256 IN: what a lock of IN records as its input (the hash of the .in file).

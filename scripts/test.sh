@@ -2,9 +2,9 @@
 # The test command of opencloud.images: `bash scripts/test.sh`. CI runs the same thing through .ci/run.
 #
 #   bash scripts/test.sh            every stage (what CI runs)
-#   bash scripts/test.sh --quick    skip stages 2 (real peers), 4 (ansible-test sanity) and 8 (ansible-lint),
-#                                   and the sanity half of 6, for fast local iteration; not a substitute for a
-#                                   full run
+#   bash scripts/test.sh --quick    skip the real peers of stage 2, stages 4 (ansible-test sanity) and 8
+#                                   (ansible-lint), and the sanity half of 6, for fast local iteration; not a
+#                                   substitute for a full run
 #
 # Meant for a fresh Debian 12 machine, run as root (or as a user with passwordless sudo). It installs what it needs
 # (README.md lists it): missing apt packages, and the Python venvs from their full locks (tests/requirements-dev.txt,
@@ -14,9 +14,10 @@
 # caller's HOME must gain nothing but the dev home. It copies the working tree (tracked files plus untracked files
 # that are not ignored, plus .git) to $WORK/collections/ansible_collections/<namespace>/<name>, WORK being a fresh
 # temporary directory, and runs every stage from that copy:
-#   1 toolchain   2 real peers   3 local cloud   4 sanity   5 units (4 and 5: ansible-core 2.19, Python 3.11)
-#   6 sanity + units on ansible-core 2.21, Python 3.12   7 integration   8 ansible-lint
-#   9 roles (molecule scenarios, with a real MariaDB)   10 build, what it ships (tests/tools/check_artifact.py), install,
+#   1 toolchain   2 services: real peers and MariaDB (started in the background at once, waited for before 7)
+#   3 local cloud   4 sanity   5 units (4 and 5: ansible-core 2.19, Python 3.11)
+#   6 sanity + units on ansible-core 2.21, Python 3.12 (at once with 4, in a copy of its own)   7 integration
+#   8 ansible-lint   9 roles (molecule scenarios, with the MariaDB; at once with 8)   10 build, what it ships (tests/tools/check_artifact.py), install,
 #      ansible-doc, the playbooks by name, the shipped unit tests in the installed copy
 #   11 release: changelog fragments and a trial release, reproducible build, the reference docs (docs/build.sh)
 #   12 pytest (the AWX, execution-environment and pre-deploy hook tests use the tools venv through OPENCLOUD_TOOLS_BIN)
@@ -74,14 +75,18 @@ mkdir -p "$HOME"
 touch "$WORK/started"
 COLLECTIONS=$WORK/collections
 CDIR=$COLLECTIONS/ansible_collections/$NS/$NAME
+CDIR2=$WORK/core$CORE2/ansible_collections/$NS/$NAME # stage 6's own copy, for its ansible-test beside stage 4's
 PEERS_DIR=$WORK/peers
 LC_PID=""
+MARIADB_PID=""
+PEERS_PID=""
+SERVICES_T0=0
 PEERS_STARTED=0
 MARIADB_STARTED=0
 CURRENT_STAGE=""
 STAGE_T0=0
 STAGES=12
-TIMINGS=()
+TIMINGS=$WORK/stage-times # one line per stage that ended, appended by stage() and skip() (also from lanes)
 
 now_ms() {
   local t=${EPOCHREALTIME//[!0-9]/}
@@ -103,6 +108,8 @@ cleanup() {
     kill -9 "$LC_PID" 2>/dev/null
     wait "$LC_PID" 2>/dev/null
   fi
+  # a service still starting in the background ends first (its start script stops what it started if it fails)
+  for i in $MARIADB_PID $PEERS_PID; do wait "$i" 2>/dev/null; done
   if [ "$MARIADB_STARTED" = 1 ]; then
     if ! out=$(bash "$CDIR/tests/mariadb/stop.sh" "$WORK/mariadb" 2>&1); then
       printf 'test.sh: tests/mariadb/stop.sh %s failed:\n%s\n' "$WORK/mariadb" "$out" >&2
@@ -115,9 +122,9 @@ cleanup() {
       [ "$rc" = 0 ] && rc=1
     fi
   fi
-  if ((${#TIMINGS[@]})); then
-    printf '\n==== stage times ====\n'
-    printf '  %s\n' "${TIMINGS[@]}"
+  if [ -s "$TIMINGS" ]; then
+    printf '\n==== stage times (stages in lanes ran at once) ====\n'
+    sort -n "$TIMINGS" | sed 's/^/  /'
     printf '  %s in all\n' "$(fmt_ms $(($(now_ms) - RUN_T0)))"
   fi
   if [ "$rc" != 0 ] && [ -n "$CURRENT_STAGE" ]; then
@@ -142,14 +149,45 @@ stage() {
   "$3"
   dt=$(($(now_ms) - STAGE_T0))
   printf -- '---- [%s/%s] %s: ok in %s\n' "$no" "$STAGES" "$name" "$(fmt_ms "$dt")"
-  TIMINGS+=("$(printf '%s %-22s %8s' "$no" "$name" "$(fmt_ms "$dt")")")
+  printf '%2s %-26s %8s\n' "$no" "$name" "$(fmt_ms "$dt")" >>"$TIMINGS"
   CURRENT_STAGE=""
 }
 
 # skip NUMBER NAME REASON
 skip() {
   printf '\n==== [%s/%s] %s: SKIPPED (%s) ====\n' "$1" "$STAGES" "$2" "$3"
-  TIMINGS+=("$(printf '%s %-22s %8s  (%s)' "$1" "$2" "skipped" "$3")")
+  printf '%2s %-26s %8s  (%s)\n' "$1" "$2" "skipped" "$3" >>"$TIMINGS"
+}
+
+# lanes LANE...: the lanes at once, each a list of stages run one after the other, "NO:NAME:FUNCTION;NO:NAME:FUNCTION".
+# Each lane is a subshell (so a stage in a lane must not set anything the later stages need) with its output in
+# WORK/lane-N.log, shown whole when it ends, in lane order. After every lane has ended, the run stops if one failed,
+# naming the stage that did.
+lanes() {
+  local i spec pids=() failed="" banner=()
+  for i in $(seq $#); do
+    spec=${!i}
+    (
+      trap '[ $? = 0 ] || echo "$CURRENT_STAGE" >"$WORK/lane-$i.failed"' EXIT
+      IFS=';' read -r -a steps <<<"$spec"
+      for step in "${steps[@]}"; do
+        IFS=: read -r no name fn <<<"$step"
+        stage "$no" "$name" "$fn"
+      done
+    ) >"$WORK/lane-$i.log" 2>&1 &
+    pids+=($!)
+  done
+  for spec in "$@"; do banner+=("$(tr ';' '\n' <<<"$spec" | cut -d: -f2 | paste -sd, -)"); done
+  printf '\n==== at once: %s ====\n' "$(IFS='|' && echo "${banner[*]}")"
+  STAGE_T0=$(now_ms)
+  for i in $(seq $#); do
+    wait "${pids[$((i - 1))]}" || failed=${failed:-$(cat "$WORK/lane-$i.failed" 2>/dev/null || echo "lane $i")}
+    cat "$WORK/lane-$i.log"
+  done
+  if [ -n "$failed" ]; then
+    CURRENT_STAGE=$failed
+    return 1
+  fi
 }
 
 note() { printf 'NOTE: %s\n' "$*"; }
@@ -192,36 +230,50 @@ make_copy() {
   STAGE_T0=$(now_ms)
   printf '\n==== working copy: %s ====\n' "$CDIR"
   copy_tree "$CDIR"
+  copy_tree "$CDIR2"
   tar -C "$CDIR" --exclude=./.git -cf "$WORK/pristine.tar" .
   echo "$(find "$CDIR" -path "$CDIR/.git" -prune -o -type f -print | wc -l) files in $(fmt_ms $(($(now_ms) - STAGE_T0)))"
   CURRENT_STAGE=""
 }
 
-# 2. real peers (upstream Glance/Keystone on 127.0.0.1), started by tests/peers
-stage_peers() {
-  bash tests/peers/install.sh
-  PEERS_STARTED=1 # from here on, cleanup runs stop.sh even if start.sh fails half-way
-  bash tests/peers/start.sh "$PEERS_DIR"
-  if [ ! -s "$PEERS_DIR/peers.json" ]; then
-    echo "test.sh: tests/peers/start.sh did not write $PEERS_DIR/peers.json" >&2
+# 2. the services: the real peers (upstream Glance, Keystone and Swift on 127.0.0.1, tests/peers; not with --quick) and
+# a private MariaDB from Debian's packages on 127.0.0.1 (tests/mariadb, for the roles), installed and started in the
+# background while the stages that need neither run; stage_services waits for them.
+start_services() {
+  # from here on, cleanup runs the stop scripts even if a start fails half-way
+  MARIADB_STARTED=1
+  export OPENCLOUD_MARIADB=$WORK/mariadb/mariadb.json
+  { bash tests/mariadb/install.sh && bash tests/mariadb/start.sh "$WORK/mariadb"; } >"$WORK/mariadb.log" 2>&1 &
+  MARIADB_PID=$!
+  if [ "$QUICK" = 1 ]; then
+    if [ -z "${OPENCLOUD_PEERS:-}" ]; then export OPENCLOUD_SKIP_PEERS=1; fi # the peer tests skip, on purpose
+    note "--quick: no real peers; OPENCLOUD_PEERS=${OPENCLOUD_PEERS:-<unset>}"
+    return 0
+  fi
+  PEERS_STARTED=1
+  export OPENCLOUD_PEERS=$PEERS_DIR/peers.json
+  { bash tests/peers/install.sh && bash tests/peers/start.sh "$PEERS_DIR"; } >"$WORK/peers.log" 2>&1 &
+  PEERS_PID=$!
+}
+stage_services() {
+  local failed=0
+  wait "$MARIADB_PID" || failed=1
+  cat "$WORK/mariadb.log"
+  echo "OPENCLOUD_MARIADB=$OPENCLOUD_MARIADB"
+  if [ -n "$PEERS_PID" ]; then
+    wait "$PEERS_PID" || failed=1
+    cat "$WORK/peers.log"
+    echo "OPENCLOUD_PEERS=$OPENCLOUD_PEERS"
+  fi
+  if [ "$failed" = 1 ]; then
+    echo "test.sh: a service did not start (above)" >&2
     return 1
   fi
-  export OPENCLOUD_PEERS=$PEERS_DIR/peers.json
-  echo "OPENCLOUD_PEERS=$OPENCLOUD_PEERS"
-}
-
-# MariaDB from Debian's packages, a private instance on 127.0.0.1 (for the mysql_backup role's scenarios)
-start_mariadb() {
-  bash tests/mariadb/install.sh
-  MARIADB_STARTED=1 # from here on, cleanup runs stop.sh even if start.sh fails half-way
-  bash tests/mariadb/start.sh "$WORK/mariadb"
-  export OPENCLOUD_MARIADB=$WORK/mariadb/mariadb.json
-  echo "OPENCLOUD_MARIADB=$OPENCLOUD_MARIADB"
+  echo "ready $(fmt_ms $(($(now_ms) - SERVICES_T0))) after they were started"
 }
 
 # 9. the roles' molecule scenarios (extensions/molecule): real MariaDB, injected Windows facts, the local cloud
 stage_molecule() {
-  start_mariadb
   NO_COLOR=1 ANSIBLE_COLLECTIONS_PATH=$COLLECTIONS molecule test --all
 }
 
@@ -259,9 +311,13 @@ stage_units() {
   ansible-test units --python "$PYV" --color no
 }
 
-# 6. the second ansible-core line (the newest for Python 3.12): sanity (not with --quick) and units, in its venv
+# 6. the second ansible-core line (the newest for Python 3.12): sanity (not with --quick) and units, in its venv and
+# its copy of the tree
 stage_core2() {
-  VIRTUAL_ENV=$CORE2_VENV PATH=$CORE2_VENV/bin:$PATH core2_tests
+  (
+    cd "$CDIR2"
+    VIRTUAL_ENV=$CORE2_VENV PATH=$CORE2_VENV/bin:$PATH core2_tests
+  )
 }
 core2_tests() {
   ansible --version | sed -n 1p
@@ -422,22 +478,26 @@ printf 'opencloud.images tests: %s%s\n  repo %s\n  work %s%s\n  dev home %s\n' \
 stage 1 toolchain stage_toolchain
 make_copy
 cd "$CDIR"
-if [ "$QUICK" = 1 ]; then
-  skip 2 "real peers" --quick
-  if [ -z "${OPENCLOUD_PEERS:-}" ]; then export OPENCLOUD_SKIP_PEERS=1; fi # the peer tests skip, on purpose
-  note "OPENCLOUD_PEERS=${OPENCLOUD_PEERS:-<unset>}"
-else
-  stage 2 "real peers" stage_peers
-fi
+SERVICES_T0=$(now_ms)
+start_services
 stage 3 "local cloud" stage_localcloud
-if [ "$QUICK" = 1 ]; then skip 4 sanity --quick; else stage 4 sanity stage_sanity; fi
+# sanity on both ansible-core lines at once (ansible-core 2.21 in a copy of its own: ansible-test keeps state in the tree)
+if [ "$QUICK" = 1 ]; then
+  skip 4 sanity --quick
+  stage 6 "ansible-core $CORE2 (py$PYV2)" stage_core2
+else
+  lanes "4:sanity:stage_sanity" "6:ansible-core $CORE2 (py$PYV2):stage_core2"
+fi
 stage 5 units stage_units
-stage 6 "ansible-core $CORE2 (py$PYV2)" stage_core2
+stage 2 "services (waited for)" stage_services
 stage 7 integration stage_integration
-if [ "$QUICK" = 1 ]; then skip 8 ansible-lint --quick; else stage 8 ansible-lint stage_lint; fi
-stage 9 "roles (molecule)" stage_molecule
+if [ "$QUICK" = 1 ]; then
+  skip 8 ansible-lint --quick
+  stage 9 "roles (molecule)" stage_molecule
+else
+  lanes "8:ansible-lint:stage_lint" "9:roles (molecule):stage_molecule"
+fi
 stage 10 "build, install, docs" stage_build
 stage 11 "release, reference" stage_release
-
 stage 12 pytest run_pytest
 check_user_home

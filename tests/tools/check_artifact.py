@@ -38,7 +38,7 @@ def references(text, tops):
         if "://" not in target and not target.startswith(("mailto:", "/")):
             yield target
     for match in BACKTICKED.finditer(text):
-        if match.group(1).lstrip("./").split("/")[0] in tops:
+        if match.group(1).lstrip("./").split("/", maxsplit=1)[0] in tops:
             yield match.group(1)
 
 
@@ -49,7 +49,7 @@ def problems_of(tarball):
     readme = manifest["collection_info"]["readme"]
     if readme not in texts:
         found.append("the readme %s of MANIFEST.json is not in the tarball" % readme)
-    tops = {n.split("/")[0] for n in names} | {f.split("/")[0] for f in NOT_SHIPPED}
+    tops = {n.split("/", maxsplit=1)[0] for n in names} | {f.split("/", maxsplit=1)[0] for f in NOT_SHIPPED}
     for path, text in sorted(texts.items()):
         for target in references(text, tops):
             here = posixpath.normpath(posixpath.join(posixpath.dirname(path), target)).rstrip("/")
