@@ -28,7 +28,11 @@ class ConfigError(OpenCloudError):
 
 
 class TransportError(OpenCloudError):
-    """The request never got an HTTP answer (connection refused, reset, timeout, TLS)."""
+    """The request never got an HTTP answer (connection refused, reset, timeout, TLS); ``cause`` is the library's error."""
+
+    def __init__(self, message, cause=None):
+        super(TransportError, self).__init__(message)
+        self.cause = cause
 
 
 class ApiError(OpenCloudError):

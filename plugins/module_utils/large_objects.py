@@ -20,10 +20,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.opencloud.images.plugins.module_utils.errors import (
-    ApiError, ConfigError, OpenCloudError, ServiceError, TransportError,
+    ApiError, ConfigError, OpenCloudError, OverLimit, ServiceError, TransportError,
 )
 from ansible_collections.opencloud.images.plugins.module_utils.object_storage import (
     MAX_OBJECT_BYTES, MAX_SLO_SEGMENTS, MIN_SLO_SEGMENT_BYTES, manifest_etag,
+)
+from ansible_collections.opencloud.images.plugins.module_utils.retries import (
+    HONOUR, MAX_RETRY_AFTER, Backoff, RetryPolicy,
 )
 
 CHUNK_BYTES = 1024 * 1024
@@ -32,7 +35,11 @@ MAX_WORKERS = 32
 MAX_SEGMENT_MIB = MAX_OBJECT_BYTES // MIB
 # A damaged (422) or interrupted segment is sent again; other errors (403, 404, 413) would fail again.
 RETRYABLE_STATUSES = (401, 408, 422, 499)
-MAX_RETRY_AFTER = 120  # a rate limit asking for a longer wait fails the segment; a re-run resumes
+# Repeats of a segment wait 1, 2, 4 ... up to 30 s, or the Retry-After of a rate limit: one asking for more than
+# MAX_RETRY_AFTER fails the segment, and a re-run resumes.
+SEGMENT_BACKOFF = Backoff(1, 2, 30)
+# Listings are read again after 1, 2, 4, 8 and 15 s until a large object's segments add up.
+LISTING_SETTLE = dict(attempts=6, backoff=Backoff(1, 2, 15))
 
 
 def check_workers(workers):
@@ -126,23 +133,26 @@ class CopyReport:
                     segment_container=self.segment_container, segment_prefix=self.segment_prefix)
 
 
-def object_pieces(source, info, sleep=time.sleep, settle_seconds=(1, 2, 4, 8, 15)):
+class _Unsettled(ServiceError):
+    """A large object whose listed segments do not add up to its size (yet)."""
+
+
+def object_pieces(source, info, sleep=time.sleep):
     """The pieces of an object of ``source``: its segments if it is a large object, else itself.
 
     Container listings are eventually consistent, so a DLO's segments written a moment ago may not
-    all be listed yet: the listing is read again (after ``settle_seconds``) until they add up.
+    all be listed yet: the listing is read again (``LISTING_SETTLE``) until they add up.
     """
-    for pause in tuple(settle_seconds) + (None,):
+    def listed_segments():
         segments = source.segments(info)
         if segments is None:
             segments = [dict(container=info.container, name=info.name, bytes=info.size, hash=info.etag)]
         total = sum(s["bytes"] for s in segments)
-        if total == info.size:
-            break
-        if pause is None:
-            raise ServiceError("%s reports %d bytes but its segments hold %d: a segment is missing or still being written; "
-                               "try again later." % (info.path, info.size, total))
-        sleep(pause)
+        if total != info.size:
+            raise _Unsettled("%s reports %d bytes but its segments hold %d: a segment is missing or still being written; "
+                             "try again later." % (info.path, info.size, total))
+        return segments
+    segments = RetryPolicy(sleep=sleep, **LISTING_SETTLE).run(listed_segments, lambda error: isinstance(error, _Unsettled))
 
     def opener(segment):
         def open_chunks():
@@ -248,41 +258,46 @@ def write_large_object(target, pieces, container, name, segment_container, segme
     return report
 
 
+class _SegmentFailed(OpenCloudError):
+    """One try of a segment that went wrong in a way another try can mend (broken off, damaged, refused token)."""
+
+
 def _send_piece(target, segment_container, piece, attempts, report, sleep):
     """Stream one piece into its segment; repeat a broken, damaged or rate-limited one up to ``attempts`` times."""
-    reason = None
-    pause = 0
-    for attempt in range(1, attempts + 1):
-        if attempt > 1:
-            report.add(repeats=1)
-            sleep(pause or min(30, 2 ** (attempt - 2)))
-        pause = 0
-        chunks, close = piece.open_chunks()
-        stream = HashingStream(chunks, piece.size)
-        try:
-            etag = target.put(segment_container, piece.segment, stream, etag=piece.md5)
-        except (TransportError, ServiceError) as exc:
-            reason = _source_or(stream, exc)
-            continue
-        except ApiError as exc:
-            if exc.status in (413, 429) and exc.retry_after is not None and exc.retry_after <= MAX_RETRY_AFTER:
-                reason, pause = exc.message, exc.retry_after  # a rate limit: wait as long as it says
-                continue
-            if exc.status not in RETRYABLE_STATUSES:
-                raise
-            reason = "the MD5 of what arrived did not match (422)" if exc.status == 422 else _source_or(stream, exc)
-            continue
-        finally:
-            close()
-        sent = stream.md5.hexdigest()
-        if stream.sent != piece.size or etag != sent or (piece.md5 and sent != piece.md5):
-            reason = "sent %d of %d bytes with MD5 %s; the source says %s and the target stored %s" % (
-                stream.sent, piece.size, sent, piece.md5 or "nothing", etag)
-            continue
-        piece.md5 = sent
-        report.add(bytes_sent=piece.size, segments_sent=1)
-        return
-    raise TransferError("Segment %d (%s) failed %d times; last: %s" % (piece.index, piece.describe, attempts, reason))
+    def retryable(error):
+        if isinstance(error, OverLimit):
+            return error.retry_after is not None  # a rate limit: wait as long as it says
+        return isinstance(error, _SegmentFailed)
+
+    def failed_every_time(error):
+        return TransferError("Segment %d (%s) failed %d times; last: %s" % (piece.index, piece.describe, attempts, error.message))
+
+    policy = RetryPolicy(attempts=attempts, backoff=SEGMENT_BACKOFF, retry_after=HONOUR, max_retry_after=MAX_RETRY_AFTER,
+                         sleep=sleep)
+    policy.run(lambda: _put_piece(target, segment_container, piece), retryable,
+               on_retry=lambda error: report.add(repeats=1), exhausted=failed_every_time)
+    report.add(bytes_sent=piece.size, segments_sent=1)
+
+
+def _put_piece(target, segment_container, piece):
+    """One try: stream the piece into its segment and check what was stored; :class:`_SegmentFailed` if another may help."""
+    chunks, close = piece.open_chunks()
+    stream = HashingStream(chunks, piece.size)
+    try:
+        etag = target.put(segment_container, piece.segment, stream, etag=piece.md5)
+    except (TransportError, ServiceError) as exc:
+        raise _SegmentFailed(_source_or(stream, exc))
+    except ApiError as exc:
+        if exc.status not in RETRYABLE_STATUSES:
+            raise
+        raise _SegmentFailed("the MD5 of what arrived did not match (422)" if exc.status == 422 else _source_or(stream, exc))
+    finally:
+        close()
+    sent = stream.md5.hexdigest()
+    if stream.sent != piece.size or etag != sent or (piece.md5 and sent != piece.md5):
+        raise _SegmentFailed("sent %d of %d bytes with MD5 %s; the source says %s and the target stored %s" % (
+            stream.sent, piece.size, sent, piece.md5 or "nothing", etag))
+    piece.md5 = sent
 
 
 def _source_or(stream, exc):
