@@ -10,7 +10,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.opencloud.images.plugins.module_utils import auth
 from ansible_collections.opencloud.images.plugins.module_utils.cloud import CloudSession
-from ansible_collections.opencloud.images.plugins.module_utils.errors import ApiError, ConfigError, OpenCloudError, WaitError
+from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, OpenCloudError
 from ansible_collections.opencloud.images.plugins.module_utils.transport import REQUESTS_IMPORT_ERROR
 from ansible_collections.opencloud.images.plugins.module_utils.token_cache import TokenCache
 
@@ -117,16 +117,13 @@ class OpenCloudModule:
             result, error = None, exc
         # Failing outside the except block keeps Ansible from attaching a traceback to a clear message.
         if error is not None:
-            module.fail(error.message, **_error_details(error))
+            module.fail(error.message, **module.error_details(error))
         module.ansible.exit_json(**module._with_trace(result))
 
-
-def _error_details(error):
-    """The structured fields of an error that an operator (or a later task) can act on."""
-    if isinstance(error, ConfigError):
-        return dict(option=error.option)
-    if isinstance(error, WaitError):
-        return dict(last=error.last, waited=error.waited)
-    if isinstance(error, ApiError):
-        return dict(status=error.status, fault=error.fault)
-    return {}
+    def error_details(self, error):
+        """The error's own fields for the result. An option is named only if it is one of this module's: the client
+        names its own inputs (a catalog ``interface``, a ``segment_size``), which a given module may not have."""
+        details = error.details()
+        if "option" in details and details["option"] not in self.ansible.argument_spec:
+            details["option"] = None
+        return details

@@ -20,7 +20,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.opencloud.images.plugins.module_utils.errors import (
-    ApiError, ConfigError, OpenCloudError, OverLimit, ServiceError, TransportError,
+    ApiError, ConfigError, OpenCloudError, OverLimit, ServiceError, TransferError, TransportError,
 )
 from ansible_collections.opencloud.images.plugins.module_utils.object_storage import (
     MAX_OBJECT_BYTES, MAX_SLO_SEGMENTS, MIN_SLO_SEGMENT_BYTES, manifest_etag,
@@ -54,14 +54,6 @@ def segment_bytes(segment_size_mib):
         raise ConfigError("segment_size is in MiB and must be between 1 and %d (5 GiB, the largest object); got %d."
                           % (MAX_SEGMENT_MIB, segment_size_mib), option="segment_size")
     return segment_size_mib * MIB
-
-
-class TransferError(OpenCloudError):
-    """A copy that could not be completed; ``report`` says what was done and what is left where."""
-
-    def __init__(self, message, report=None):
-        super(TransferError, self).__init__(message)
-        self.report = report
 
 
 class Piece:
@@ -223,7 +215,7 @@ def write_large_object(target, pieces, container, name, segment_container, segme
     too_big = [p for p in pieces if p.size > MAX_OBJECT_BYTES]
     if too_big:
         raise TransferError("%s is %d bytes: a segment can hold at most %d bytes (5 GiB)." % (
-            too_big[0].describe, too_big[0].size, MAX_OBJECT_BYTES), report)
+            too_big[0].describe, too_big[0].size, MAX_OBJECT_BYTES), report.as_dict())
     target.ensure_container(container)
     target.ensure_container(segment_container)
     present = dict((entry["name"], entry) for entry in target.list_objects(segment_container, segment_prefix))
@@ -252,7 +244,7 @@ def write_large_object(target, pieces, container, name, segment_container, segme
         report.seconds = time.time() - started
         raise TransferError("%d of %d segments could not be written to %s (the %d written stay there, so a new run "
                             "resumes): %s" % (len(failures), len(pieces), segment_container, report.segments_sent
-                                              + report.segments_skipped, failures[0].message), report)
+                                              + report.segments_skipped, failures[0].message), report.as_dict())
     _put_manifest(target, pieces, container, name, segment_container, segment_prefix, report)
     report.seconds = time.time() - started
     return report
@@ -320,7 +312,7 @@ def _put_manifest(target, pieces, container, name, segment_container, segment_pr
     if written.size != report.bytes_total or written.etag != expected:
         raise TransferError("%s was written but reads back as %d bytes with ETag %s, not %d bytes with ETag %s: a segment "
                             "is not visible yet or was changed. Run again to check and repair it." % (
-                                report.target, written.size, written.etag, report.bytes_total, expected), report)
+                                report.target, written.size, written.etag, report.bytes_total, expected), report.as_dict())
     report.etag = expected
 
 

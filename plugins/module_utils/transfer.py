@@ -17,12 +17,12 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, OpenCloudError, ServiceError
+from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, OpenCloudError, ServiceError, TransferError
 from ansible_collections.opencloud.images.plugins.module_utils.images import (
     READ_ONLY, RESERVED_FILTERS, ImageService, list_filters, only_one, patch_operations,
 )
 from ansible_collections.opencloud.images.plugins.module_utils.large_objects import (
-    CHUNK_BYTES, HashingStream, TransferError, check_workers, copy_large_object, delete_large_object, write_large_object,
+    CHUNK_BYTES, HashingStream, check_workers, copy_large_object, delete_large_object, write_large_object,
 )
 from ansible_collections.opencloud.images.plugins.module_utils.object_storage import (
     ObjectStorageService, check_container_name,
@@ -328,5 +328,6 @@ def failure_with_leftovers(exc, stage):
     if not stage.left:
         return exc
     message = "%s. Left for a new run to resume (or for you to delete): %s." % (exc.message.rstrip("."), "; ".join(stage.left))
-    report = getattr(exc, "report", None)
-    return TransferError(message, report)
+    if isinstance(exc, TransferError):
+        return TransferError(message, exc.report, exc.cause)
+    return TransferError(message, cause=exc)
