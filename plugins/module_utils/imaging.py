@@ -23,17 +23,14 @@ from ansible_collections.opencloud.images.plugins.module_utils.errors import (
     ConfigError, Conflict, NotFound, OverLimit, WaitFailed, WaitTimeout,
 )
 from ansible_collections.opencloud.images.plugins.module_utils.images import check_length, list_filters
+from ansible_collections.opencloud.images.plugins.module_utils.markers import (
+    COLLECTION, MARKER_CREATED_BY, MARKER_PREFIX, MARKER_REQUEST, MARKER_SERVER, UNUSABLE,
+)
 from ansible_collections.opencloud.images.plugins.module_utils.retries import AT_LEAST, Backoff, RetryPolicy
 from ansible_collections.opencloud.images.plugins.module_utils.waiting import wait_for
 
-MARKER_CREATED_BY = "opencloud.images.created_by"
-MARKER_SERVER = "opencloud.images.server"
-MARKER_REQUEST = "opencloud.images.request"
-COLLECTION = "opencloud.images"
 MAX_IMAGE_METADATA = 40  # Rackspace's absolute limit maxImageMeta
 USER_METADATA_LIMIT = MAX_IMAGE_METADATA - 3
-IN_PROGRESS = ("queued", "saving", "uploading", "importing")
-FAILED = ("killed", "deleted", "deactivated")
 # Rackspace reports the creation phase in Nova's image progress.
 PHASES = {0: "queued", 25: "creating", 50: "uploading", 100: "done"}
 
@@ -67,7 +64,7 @@ def check_request(name, metadata, timeout, poll_interval=None, max_poll_interval
                           "markers, so at most %d." % (len(metadata), MAX_IMAGE_METADATA, USER_METADATA_LIMIT),
                           option="metadata")
     for key, value in metadata.items():
-        if isinstance(value, (dict, list)) or value is None or key.startswith("opencloud.images."):
+        if isinstance(value, (dict, list)) or value is None or key.startswith(MARKER_PREFIX):
             raise ConfigError("metadata.%s: values must be text, and the opencloud.images.* keys are the collection's own."
                               % key, option="metadata")
         check_length("metadata", key, "metadata key %r" % key[:40])
@@ -119,10 +116,10 @@ class ServerImager:
         does not show yet (lists are eventually consistent) is found through the journal.
         """
         found = self.images.list(list_filters(properties={MARKER_REQUEST: key}, sort_key="created_at", sort_dir="desc"))
-        found = [image for image in found if image.get("status") not in FAILED]
+        found = [image for image in found if image.get("status") not in UNUSABLE]
         if not found and self.journal is not None:
             recorded = self.journal.recorded_image(
-                key, self.images, lambda image: image.get(MARKER_REQUEST) == key and image.get("status") not in FAILED)
+                key, self.images, lambda image: image.get(MARKER_REQUEST) == key and image.get("status") not in UNUSABLE)
             found = [recorded] if recorded else []
         return found
 
@@ -216,7 +213,7 @@ class ServerImager:
     def _wait_active(self, image_id):
         """Wait for the image, one request per poll, and return it as Glance shows it."""
         def failed(state):
-            if state["status"] in FAILED:
+            if state["status"] in UNUSABLE:
                 return "the image ended in status %s" % state["status"]
             return None
 

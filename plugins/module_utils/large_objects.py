@@ -65,6 +65,7 @@ class Piece:
         self.md5 = md5
         self.open_chunks = open_chunks  # () -> (iterable of bytes, close())
         self.describe = describe
+        self.segment = None  # the object it is written to, named when the write is planned
 
 
 class HashingStream:

@@ -11,7 +11,6 @@ import re
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, Conflict, NotFound, PermissionDenied
 from ansible_collections.opencloud.images.plugins.module_utils.images import list_filters, looks_like_id, only_one
 
-MEMBER_STATUSES = ("accepted", "rejected", "pending")
 # Rackspace tenant ids are numbers, Keystone project ids hex strings; both fit this.
 _MEMBER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@:-]{0,254}$")
 TRANSFER_HINT = ("Images can only be shared inside one region: to give an account in another region this image, copy it "

@@ -24,18 +24,15 @@ from ansible_collections.opencloud.images.plugins.module_utils.images import (
 from ansible_collections.opencloud.images.plugins.module_utils.large_objects import (
     CHUNK_BYTES, HashingStream, check_workers, copy_large_object, delete_large_object, write_large_object,
 )
+from ansible_collections.opencloud.images.plugins.module_utils.markers import (
+    EXPORT_OPTIONS, GONE, IMPORTED_FROM, MARKER_PREFIX, SOURCE_IMAGE, SOURCE_REGION,
+)
 from ansible_collections.opencloud.images.plugins.module_utils.object_storage import (
     ObjectStorageService, check_container_name,
 )
 from ansible_collections.opencloud.images.plugins.module_utils.tasks import TaskService
 from ansible_collections.opencloud.images.plugins.module_utils.waiting import wait_for
 
-SOURCE_IMAGE = "opencloud.images.source_image"
-SOURCE_REGION = "opencloud.images.source_region"
-IMPORTED_FROM = "opencloud.images.imported_etag"
-GONE = ("killed", "deleted")  # image statuses that end an image: never a copy to keep
-# Rackspace marks images that may not leave their region: Windows and Red Hat (licensing).
-EXPORT_OPTIONS = "com.rackspace__1__options"
 # Properties the platform sets on an image itself: never copied to the new one.
 PLATFORM_PROPERTIES = frozenset(("instance_uuid", "image_type", "base_image_ref", "user_id", "owner_id", "image_location",
                                  "image_state", "disk_format", "container_format", "min_disk", "min_ram", "virtual_size",
@@ -59,7 +56,7 @@ def carried_properties(image):
     return dict((key, value) for key, value in image.items()
                 if isinstance(value, (str, int, float)) and not isinstance(value, bool)
                 and key not in READ_ONLY and key not in RESERVED_FILTERS and key not in PLATFORM_PROPERTIES
-                and not key.startswith(("com.rackspace", "org.openstack", "os_hash", "opencloud.images.")))
+                and not key.startswith(("com.rackspace", "org.openstack", "os_hash", MARKER_PREFIX)))
 
 
 class Stage:
@@ -91,7 +88,7 @@ class ImageMover:
                             lambda i: i.get("import_from") == location
                             and (i.get("image_properties") or {}).get("name") == name)
         if task is not None and task.get("status") == "success" and \
-                images.status_or_gone((task.get("result") or {}).get("image_id")) in ("deleted", "killed"):
+                images.status_or_gone((task.get("result") or {}).get("image_id")) in GONE:
             task = None  # its image has been deleted since
         if task is None:
             task = tasks.create("import", {"import_from": location, "import_from_format": "vhd",

@@ -63,14 +63,14 @@ options:
     description:
       - The status the consumer gives the share when O(consumer) is set.
     type: str
-    choices: [accepted, rejected, pending]
+    choices: [accepted, pending, rejected]
     default: accepted
   status:
     description:
       - Consumer side only, with this task's credentials being the consumer's; accept, reject or reset to pending the share
         of O(image) with this account.
     type: str
-    choices: [accepted, rejected, pending]
+    choices: [accepted, pending, rejected]
 '''
 
 EXAMPLES = r'''
@@ -143,9 +143,8 @@ from ansible_collections.opencloud.images.plugins.module_utils.auth import SECRE
 from ansible_collections.opencloud.images.plugins.module_utils.base import AUTH_ARGUMENT_SPEC, OpenCloudModule
 from ansible_collections.opencloud.images.plugins.module_utils.errors import AuthenticationError, ConfigError
 from ansible_collections.opencloud.images.plugins.module_utils.images import ImageService
-from ansible_collections.opencloud.images.plugins.module_utils.sharing import (
-    MEMBER_STATUSES, Sharer, answer_share, check_members, find_shared_image,
-)
+from ansible_collections.opencloud.images.plugins.module_utils.markers import MEMBER_STATUSES
+from ansible_collections.opencloud.images.plugins.module_utils.sharing import Sharer, answer_share, check_members, find_shared_image
 
 
 def member_view(members):
