@@ -13,7 +13,8 @@ import time
 
 try:
     import requests
-    import urllib3.exceptions
+    # urllib3 is requests' own dependency: reached through requests, it needs nothing more in an execution environment.
+    from requests.packages.urllib3.exceptions import NewConnectionError
     REQUESTS_IMPORT_ERROR = None
 except ImportError as exc:  # pragma: no cover - reported by the module base class
     requests = None
@@ -188,7 +189,7 @@ def _never_connected(exc):
     if not isinstance(exc, requests.exceptions.ConnectionError) or not exc.args:
         return False
     reason = getattr(exc.args[0], "reason", exc.args[0])
-    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+    return isinstance(reason, NewConnectionError)
 
 
 def _transport_reason(exc):
