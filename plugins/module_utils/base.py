@@ -11,6 +11,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.opencloud.images.plugins.module_utils import auth
 from ansible_collections.opencloud.images.plugins.module_utils.cloud import CloudSession
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, OpenCloudError
+from ansible_collections.opencloud.images.plugins.module_utils.large_objects import check_workers
 from ansible_collections.opencloud.images.plugins.module_utils.transport import REQUESTS_IMPORT_ERROR
 from ansible_collections.opencloud.images.plugins.module_utils.token_cache import TokenCache
 
@@ -49,6 +50,18 @@ MOVER_ARGUMENT_SPEC = dict(
     timeout=dict(type="int", default=21600),
     task_poll_interval=dict(type="float", default=30),
 )
+
+
+def check_mover_options(params):
+    """Bounds of the options in MOVER_ARGUMENT_SPEC; each error names the option. The mover's keyword arguments."""
+    check_workers(params["workers"])
+    if params["timeout"] <= 0:
+        raise ConfigError("timeout must be a positive number of seconds; got %d." % params["timeout"], option="timeout")
+    if params["task_poll_interval"] <= 0:
+        raise ConfigError("task_poll_interval must be a positive number of seconds; got %s." % params["task_poll_interval"],
+                          option="task_poll_interval")
+    return dict(timeout=params["timeout"], task_interval=params["task_poll_interval"], workers=params["workers"],
+                cleanup=params["cleanup"])
 
 
 class OpenCloudModule:

@@ -23,7 +23,7 @@ from ansible_collections.opencloud.images.plugins.module_utils.errors import (
     ApiError, ConfigError, OpenCloudError, OverLimit, ServiceError, TransferError, TransportError,
 )
 from ansible_collections.opencloud.images.plugins.module_utils.object_storage import (
-    MAX_OBJECT_BYTES, MAX_SLO_SEGMENTS, MIN_SLO_SEGMENT_BYTES, manifest_etag,
+    MAX_OBJECT_BYTES, MAX_SLO_SEGMENTS, MIN_SLO_SEGMENT_BYTES, check_object_name, manifest_etag,
 )
 from ansible_collections.opencloud.images.plugins.module_utils.retries import (
     HONOUR, MAX_RETRY_AFTER, Backoff, RetryPolicy,
@@ -333,28 +333,61 @@ def copy_large_object(source, target, source_container, source_name, target_cont
                               workers=workers, attempts=attempts, on_progress=on_progress, sleep=sleep)
 
 
-def upload_file(target, path, container, name, segment_size, workers=4, attempts=3, sleep=time.sleep):
-    """Upload a local file: one object when it fits in one segment, else a large object. None when it is already there.
+class UploadPlan:
+    """A local file to upload as ``container/name``: its pieces, size and ETag, and whether the store has it already."""
 
-    The file's MD5 (or MD5 of segment MD5s) is compared with the stored object's ETag, so an
-    unchanged file is not sent again and a segmented upload resumes like a copy.
-    """
-    pieces = file_pieces(path, segment_size)
-    size = sum(p.size for p in pieces)
-    etag = stored_etag(pieces)
-    existing = target.head(container, name)
-    if existing is not None and existing.etag == etag and existing.size == size:
-        return None
+    def __init__(self, path, container, name, pieces, existing):
+        self.path = path
+        self.container = container
+        self.name = name
+        self.pieces = pieces
+        self.size = sum(p.size for p in pieces)
+        self.etag = stored_etag(pieces)
+        # The stored object has the file's ETag (its MD5, or MD5 of segment MD5s) and size: not sent again.
+        self.present = existing is not None and existing.etag == self.etag and existing.size == self.size
+
+
+def plan_upload(target, path, container, name, segment_size):
+    """The :class:`UploadPlan` of a file, for check mode and for :func:`send_upload` alike."""
+    return UploadPlan(path, container, name, file_pieces(path, segment_size), target.head(container, name))
+
+
+def upload_names(paths, prefix):
+    """[(path, object name)] of files to upload: each must be a file, and no two may get one name."""
+    if not paths:
+        raise ConfigError("paths is empty: give at least one file.", option="paths")
+    named = {}
+    for path in paths:
+        if not os.path.isfile(path):
+            raise ConfigError("paths: %s is not a file." % path, option="paths")
+        name = check_object_name(prefix + os.path.basename(path), "prefix")
+        if name in named:
+            raise ConfigError("paths: %s and %s would both be uploaded as %s (objects are named after the file name): "
+                              "upload them in separate tasks with different prefixes." % (named[name], path, name),
+                              option="paths")
+        named[name] = path
+    return [(path, name) for name, path in named.items()]
+
+
+def upload_file(target, path, container, name, segment_size, workers=4, attempts=3, sleep=time.sleep):
+    """Upload a local file: one object when it fits in one segment, else a large object. None when it is already there."""
+    plan = plan_upload(target, path, container, name, segment_size)
+    return None if plan.present else send_upload(target, plan, workers=workers, attempts=attempts, sleep=sleep)
+
+
+def send_upload(target, plan, workers=4, attempts=3, sleep=time.sleep):
+    """Send a planned upload and return its :class:`CopyReport`; a segmented upload resumes like a copy."""
+    pieces, container, name = plan.pieces, plan.container, plan.name
     if len(pieces) > 1:
-        return write_large_object(target, pieces, container, name, container + "_segments", "%s/%s/" % (name, etag),
+        return write_large_object(target, pieces, container, name, container + "_segments", "%s/%s/" % (name, plan.etag),
                                   workers=workers, attempts=attempts, sleep=sleep)
     started = time.time()
-    report = CopyReport("%s/%s" % (container, name), None, None, size, 1)
+    report = CopyReport("%s/%s" % (container, name), None, None, plan.size, 1)
     target.ensure_container(container)
     pieces[0].segment = name
     _send_piece(target, container, pieces[0], attempts, report, sleep)
     report.manifest = "none"
-    report.etag = etag
+    report.etag = plan.etag
     report.seconds = time.time() - started
     return report
 

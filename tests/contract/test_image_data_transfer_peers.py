@@ -15,8 +15,7 @@ from ansible_collections.opencloud.images.plugins.module_utils.cloud import Clou
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError
 from ansible_collections.opencloud.images.plugins.module_utils.images import ImageService
 from ansible_collections.opencloud.images.plugins.module_utils.markers import SOURCE_IMAGE, SOURCE_REGION
-from ansible_collections.opencloud.images.plugins.module_utils.transfer import RegionTransfer
-from ansible_collections.opencloud.images.plugins.modules.image_transfer import choose_method
+from ansible_collections.opencloud.images.plugins.module_utils.transfer import RegionTransfer, choose_method
 
 
 @pytest.fixture

@@ -10,21 +10,12 @@ import pytest
 from ansible_collections.opencloud.images.plugins.module_utils.retries import (
     AT_LEAST, HONOUR, Backoff, RetryPolicy, parse_retry_after,
 )
+from ansible_collections.opencloud.images.tests.unit.plugins.module_utils.conftest import FakeClock
 
 
-class Clock:
-    """Time that advances only when the policy sleeps."""
-
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
+class Clock(FakeClock):
     def policy(self, **options):
-        return RetryPolicy(clock=lambda: self.now, sleep=self.sleep, **options)
+        return RetryPolicy(clock=self, sleep=self.sleep, **options)
 
 
 class Refused(Exception):

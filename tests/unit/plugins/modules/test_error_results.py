@@ -5,6 +5,7 @@ __metaclass__ = type
 
 from ansible_collections.opencloud.images.plugins.module_utils.catalog import ServiceCatalog
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ServiceError, TransferError, WaitTimeout
+from ansible_collections.opencloud.images.plugins.module_utils.large_objects import UploadPlan, file_pieces
 from ansible_collections.opencloud.images.plugins.modules import image_info, object_upload
 from ansible_collections.opencloud.images.tests.unit.plugins.modules.conftest import FakeSession
 
@@ -40,7 +41,9 @@ def test_a_failed_transfer_reports_what_was_done_and_keeps_the_cause_fields(run_
     def upload_fails(*args, **kwargs):
         raise TransferError("1 of 1 segments could not be written", report,
                             ServiceError("PUT answered 503", status=503, fault="serviceUnavailable"))
-    monkeypatch.setattr(object_upload, "upload_file", upload_fails)
+    monkeypatch.setattr(object_upload, "plan_upload", lambda store, path, container, name, size: UploadPlan(
+        path, container, name, file_pieces(path, size), None))
+    monkeypatch.setattr(object_upload, "send_upload", upload_fails)
     result = run_module(object_upload.ObjectUploadModule, {"paths": [str(dump)], "container": "c"}, session=FakeSession())
     assert result["failed"] and result["msg"] == "1 of 1 segments could not be written"
     assert result["report"] == report
