@@ -20,7 +20,8 @@ from ansible_collections.opencloud.images.plugins.module_utils.catalog import Se
 from ansible_collections.opencloud.images.plugins.module_utils.errors import (
     ApiError, AuthenticationError, BadRequest, ConfigError, NotFound, UnsupportedMediaType,
 )
-from ansible_collections.opencloud.images.plugins.module_utils.token_cache import cache_key, parse_expiry
+from ansible_collections.opencloud.images.plugins.module_utils.times import parse_iso_time
+from ansible_collections.opencloud.images.plugins.module_utils.token_cache import cache_key
 
 RACKSPACE_AUTH_URL = "https://identity.api.rackspacecloud.com/v2.0/"
 METHODS = ("apikey", "password", "token", "application_credential")
@@ -304,7 +305,7 @@ class AuthResult:
 
     @property
     def expires_epoch(self):
-        return parse_expiry(self.expires)
+        return parse_iso_time(self.expires)
 
     def as_dict(self):
         data = dict((name, getattr(self, name)) for name in self.FIELDS)

@@ -10,7 +10,8 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.opencloud.images.plugins.module_utils import auth
 from ansible_collections.opencloud.images.plugins.module_utils.cloud import CloudSession
-from ansible_collections.opencloud.images.plugins.module_utils.errors import ApiError, ConfigError, OpenCloudError, WaitError
+from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, OpenCloudError
+from ansible_collections.opencloud.images.plugins.module_utils.large_objects import check_workers
 from ansible_collections.opencloud.images.plugins.module_utils.transport import REQUESTS_IMPORT_ERROR
 from ansible_collections.opencloud.images.plugins.module_utils.token_cache import TokenCache
 
@@ -49,6 +50,18 @@ MOVER_ARGUMENT_SPEC = dict(
     timeout=dict(type="int", default=21600),
     task_poll_interval=dict(type="float", default=30),
 )
+
+
+def check_mover_options(params):
+    """Bounds of the options in MOVER_ARGUMENT_SPEC; each error names the option. The mover's keyword arguments."""
+    check_workers(params["workers"])
+    if params["timeout"] <= 0:
+        raise ConfigError("timeout must be a positive number of seconds; got %d." % params["timeout"], option="timeout")
+    if params["task_poll_interval"] <= 0:
+        raise ConfigError("task_poll_interval must be a positive number of seconds; got %s." % params["task_poll_interval"],
+                          option="task_poll_interval")
+    return dict(timeout=params["timeout"], task_interval=params["task_poll_interval"], workers=params["workers"],
+                cleanup=params["cleanup"])
 
 
 class OpenCloudModule:
@@ -117,16 +130,13 @@ class OpenCloudModule:
             result, error = None, exc
         # Failing outside the except block keeps Ansible from attaching a traceback to a clear message.
         if error is not None:
-            module.fail(error.message, **_error_details(error))
+            module.fail(error.message, **module.error_details(error))
         module.ansible.exit_json(**module._with_trace(result))
 
-
-def _error_details(error):
-    """The structured fields of an error that an operator (or a later task) can act on."""
-    if isinstance(error, ConfigError):
-        return dict(option=error.option)
-    if isinstance(error, WaitError):
-        return dict(last=error.last, waited=error.waited)
-    if isinstance(error, ApiError):
-        return dict(status=error.status, fault=error.fault)
-    return {}
+    def error_details(self, error):
+        """The error's own fields for the result. An option is named only if it is one of this module's: the client
+        names its own inputs (a catalog ``interface``, a ``segment_size``), which a given module may not have."""
+        details = error.details()
+        if "option" in details and details["option"] not in self.ansible.argument_spec:
+            details["option"] = None
+        return details

@@ -11,7 +11,11 @@ import threading
 
 from ansible_collections.opencloud.images.plugins.module_utils import auth
 from ansible_collections.opencloud.images.plugins.module_utils.errors import AuthenticationError, ConfigError
+from ansible_collections.opencloud.images.plugins.module_utils.retries import RetryPolicy
 from ansible_collections.opencloud.images.plugins.module_utils.transport import HttpClient
+
+# A refused token is renewed once and the request sent again with the new one, at once.
+RENEWED_TOKEN = RetryPolicy(attempts=2)
 
 
 class Login:
@@ -23,7 +27,6 @@ class Login:
 
     def __init__(self):
         self.result = None
-        self.identity_requests = 0
         self.lock = threading.Lock()
 
 
@@ -38,10 +41,6 @@ class CloudSession:
         self.cache = cache
         self.login = Login()
         self._region = None
-
-    @property
-    def identity_requests(self):
-        return self.login.identity_requests
 
     @property
     def auth(self):
@@ -63,7 +62,6 @@ class CloudSession:
         return result
 
     def _authenticate(self):
-        self.login.identity_requests += 1
         result = auth.request_token(self.config, self.http)
         if self.cache is not None:
             self.cache.store(self.config.cache_key(), self.config.secret, result.as_dict(), result.expires_epoch)
@@ -107,14 +105,19 @@ class CloudSession:
         A streamed body (``repeat=False``) cannot be sent again: the new token is in place and the
         401 is raised for the caller to repeat with a fresh stream.
         """
-        token = self.auth.token
-        try:
-            return self.http.request(method, url, headers=self._headers(headers, token), **kwargs)
-        except AuthenticationError:
-            self._renew(token)
-            if kwargs.get("repeat") is False:
-                raise
-        return self.http.request(method, url, headers=self._headers(headers, self.auth.token), **kwargs)
+        tokens = []
+
+        def send():
+            tokens.append(self.auth.token)
+            return self.http.request(method, url, headers=self._headers(headers, tokens[-1]), **kwargs)
+
+        def renewed(error):
+            """Renew a refused token (the first time only); whether to send the request again with it."""
+            if not isinstance(error, AuthenticationError) or len(tokens) > 1:
+                return False
+            self._renew(tokens[0])
+            return kwargs.get("repeat") is not False
+        return RENEWED_TOKEN.run(send, renewed)
 
     def json(self, method, url, **kwargs):
         return self.http.decode(self.request(method, url, **kwargs), method, url)

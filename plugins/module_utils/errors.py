@@ -11,24 +11,38 @@ __metaclass__ = type
 
 
 class OpenCloudError(Exception):
-    """Base class: a failure with a message that is safe to show to the operator."""
+    """Base class: a failure with a message that is safe to show to the operator.
 
-    def __init__(self, message, **details):
+    ``details()`` are the fields besides the message that an operator (or a later task) can act on;
+    each class names its own in ``DETAILS``, and the module puts them in its failed result.
+    """
+
+    DETAILS = ()
+
+    def __init__(self, message):
         super(OpenCloudError, self).__init__(message)
         self.message = message
-        self.details = details
+
+    def details(self):
+        return dict((name, getattr(self, name)) for name in self.DETAILS)
 
 
 class ConfigError(OpenCloudError):
-    """Bad or contradictory input, found before anything was sent to the cloud."""
+    """Bad or contradictory input, found before anything was sent to the cloud; ``option`` is the one to fix."""
+
+    DETAILS = ("option",)
 
     def __init__(self, message, option=None):
-        super(ConfigError, self).__init__(message, option=option)
+        super(ConfigError, self).__init__(message)
         self.option = option
 
 
 class TransportError(OpenCloudError):
-    """The request never got an HTTP answer (connection refused, reset, timeout, TLS)."""
+    """The request never got an HTTP answer (connection refused, reset, timeout, TLS); ``cause`` is the library's error."""
+
+    def __init__(self, message, cause=None):
+        super(TransportError, self).__init__(message)
+        self.cause = cause
 
 
 class ApiError(OpenCloudError):
@@ -38,8 +52,10 @@ class ApiError(OpenCloudError):
     ``Not Found`` ...) and ``retry_after`` the delay it asked for, in seconds.
     """
 
+    DETAILS = ("status", "fault")
+
     def __init__(self, message, status=None, fault=None, method=None, url=None, retry_after=None):
-        super(ApiError, self).__init__(message, status=status, fault=fault, method=method, url=url)
+        super(ApiError, self).__init__(message)
         self.status = status
         self.fault = fault
         self.method = method
@@ -82,8 +98,10 @@ class ServiceError(ApiError):
 class WaitError(OpenCloudError):
     """A wait ended without reaching the desired state; ``last`` is the last state seen."""
 
+    DETAILS = ("last", "waited")
+
     def __init__(self, message, last=None, waited=None):
-        super(WaitError, self).__init__(message, waited=waited)
+        super(WaitError, self).__init__(message)
         self.last = last
         self.waited = waited
 
@@ -94,6 +112,24 @@ class WaitTimeout(WaitError):
 
 class WaitFailed(WaitError):
     """The resource reached a terminal failure state (ERROR, killed, task failure)."""
+
+
+class TransferError(OpenCloudError):
+    """A copy or upload that could not be completed.
+
+    ``report`` (a dict) says what was done; ``cause`` is the error that stopped it, whose details it carries too.
+    """
+
+    def __init__(self, message, report=None, cause=None):
+        super(TransferError, self).__init__(message)
+        self.report = report
+        self.cause = cause
+
+    def details(self):
+        details = self.cause.details() if self.cause is not None else {}
+        if self.report is not None:
+            details["report"] = self.report
+        return details
 
 
 _BY_STATUS = {

@@ -12,14 +12,13 @@ from urllib.parse import quote
 from ansible_collections.opencloud.images.plugins.module_utils.catalog import image_api_root
 from ansible_collections.opencloud.images.plugins.module_utils.cloud import ServiceClient
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, NotFound, PermissionDenied, ServiceError
+from ansible_collections.opencloud.images.plugins.module_utils.markers import MEMBER_STATUS_FILTERS, STATUSES
 
 JSON_PATCH = "application/openstack-images-v2.1-json-patch"
 # Fields the image service sets itself; a PATCH of them is refused (403).
 READ_ONLY = frozenset(("id", "status", "owner", "size", "virtual_size", "checksum", "created_at", "updated_at", "file",
                        "self", "schema", "direct_url", "locations", "os_hash_algo", "os_hash_value"))
-STATUSES = ("queued", "saving", "uploading", "importing", "active", "killed", "deleted", "pending_delete", "deactivated")
 VISIBILITIES = ("public", "private", "shared", "community")
-MEMBER_STATUSES = ("accepted", "pending", "rejected", "all")
 SORT_KEYS = ("created_at", "updated_at", "name", "status", "size", "id", "owner", "visibility")
 SORT_DIRS = ("asc", "desc")
 MAX_TEXT = 255  # names, tags and property values in Nova and Glance
@@ -49,7 +48,7 @@ def list_filters(name=None, status=None, visibility=None, member_status=None, ow
 
     choice("status", status, STATUSES)
     choice("visibility", visibility, VISIBILITIES)
-    choice("member_status", member_status, MEMBER_STATUSES)
+    choice("member_status", member_status, MEMBER_STATUS_FILTERS)
     choice("sort_key", sort_key, SORT_KEYS)
     choice("sort_dir", sort_dir, SORT_DIRS)
     params = [(key, value) for key, value in (

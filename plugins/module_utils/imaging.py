@@ -23,16 +23,14 @@ from ansible_collections.opencloud.images.plugins.module_utils.errors import (
     ConfigError, Conflict, NotFound, OverLimit, WaitFailed, WaitTimeout,
 )
 from ansible_collections.opencloud.images.plugins.module_utils.images import check_length, list_filters
+from ansible_collections.opencloud.images.plugins.module_utils.markers import (
+    COLLECTION, MARKER_CREATED_BY, MARKER_PREFIX, MARKER_REQUEST, MARKER_SERVER, UNUSABLE,
+)
+from ansible_collections.opencloud.images.plugins.module_utils.retries import AT_LEAST, Backoff, RetryPolicy
 from ansible_collections.opencloud.images.plugins.module_utils.waiting import wait_for
 
-MARKER_CREATED_BY = "opencloud.images.created_by"
-MARKER_SERVER = "opencloud.images.server"
-MARKER_REQUEST = "opencloud.images.request"
-COLLECTION = "opencloud.images"
 MAX_IMAGE_METADATA = 40  # Rackspace's absolute limit maxImageMeta
 USER_METADATA_LIMIT = MAX_IMAGE_METADATA - 3
-IN_PROGRESS = ("queued", "saving", "uploading", "importing")
-FAILED = ("killed", "deleted", "deactivated")
 # Rackspace reports the creation phase in Nova's image progress.
 PHASES = {0: "queued", 25: "creating", 50: "uploading", 100: "done"}
 
@@ -66,7 +64,7 @@ def check_request(name, metadata, timeout, poll_interval=None, max_poll_interval
                           "markers, so at most %d." % (len(metadata), MAX_IMAGE_METADATA, USER_METADATA_LIMIT),
                           option="metadata")
     for key, value in metadata.items():
-        if isinstance(value, (dict, list)) or value is None or key.startswith("opencloud.images."):
+        if isinstance(value, (dict, list)) or value is None or key.startswith(MARKER_PREFIX):
             raise ConfigError("metadata.%s: values must be text, and the opencloud.images.* keys are the collection's own."
                               % key, option="metadata")
         check_length("metadata", key, "metadata key %r" % key[:40])
@@ -105,6 +103,8 @@ class ServerImager:
         self.sleep = sleep
         self.deadline = None
         self.phases = []
+        self.attempts = 0  # createImage requests of this run
+        self._image_id = None
         self._started = None
         self._glance_only = False
 
@@ -116,10 +116,10 @@ class ServerImager:
         does not show yet (lists are eventually consistent) is found through the journal.
         """
         found = self.images.list(list_filters(properties={MARKER_REQUEST: key}, sort_key="created_at", sort_dir="desc"))
-        found = [image for image in found if image.get("status") not in FAILED]
+        found = [image for image in found if image.get("status") not in UNUSABLE]
         if not found and self.journal is not None:
             recorded = self.journal.recorded_image(
-                key, self.images, lambda image: image.get(MARKER_REQUEST) == key and image.get("status") not in FAILED)
+                key, self.images, lambda image: image.get(MARKER_REQUEST) == key and image.get("status") not in UNUSABLE)
             found = [recorded] if recorded else []
         return found
 
@@ -133,55 +133,70 @@ class ServerImager:
 
     # -- doing
     def run(self, server, name, metadata, force_new=False, wait=True):
-        """Image the server and return a result dict (image, action, attempts, waited, phases)."""
+        """Image the server and return a result dict (image, action, attempts, waited, phases).
+
+        A failed image is debris: it is removed and asked for again (it may succeed this time), up to
+        ``retries`` times.
+        """
         self._started = self.clock()
         self.deadline = self._started + self.timeout
         action, image = self.plan(server, name, metadata, force_new)
-        attempts = 0
-        if action == "create":
-            attempts, image_id = 1, self._request(server, name, metadata)
-        else:
-            image_id = image["id"]
-        while True:
-            if not wait:
-                return self._result(self.images.get(image_id), action, attempts)
-            try:
-                return self._result(self._wait_active(image_id), action, attempts)
-            except WaitFailed as failure:
-                if attempts > self.retries:
-                    raise WaitFailed("%s after %d attempt(s). The platform frees disk space when imaging starts, so "
-                                     "a later run may succeed." % (failure.message, max(attempts, 1)),
-                                     last=failure.last, waited=self._waited())
-                # A failed image is debris: remove it, then ask again (it may succeed this time).
-                self.images.delete(image_id)
-                action = "create"
-                attempts += 1
-                image_id = self._request(server, name, metadata)
+        self.attempts = 0
+        self._image_id = image["id"] if image else None
+        if not wait:
+            return self._result(self.images.get(self._current(server, name, metadata)), action)
+        again = RetryPolicy(attempts=self.retries + (1 if action == "create" else 2), sleep=self.sleep)
+        image = again.run(lambda: self._wait_active(self._current(server, name, metadata)),
+                          lambda error: isinstance(error, WaitFailed), on_retry=self._discard, exhausted=self._failed_every_time)
+        return self._result(image, "create" if self.attempts else action)
+
+    def _current(self, server, name, metadata):
+        """The id of the image this run is seeing through: asked for now if there is none."""
+        if self._image_id is None:
+            self.attempts += 1
+            self._image_id = self._request(server, name, metadata)
+        return self._image_id
+
+    def _discard(self, failure):
+        self.images.delete(self._image_id)
+        self._image_id = None
+
+    def _failed_every_time(self, failure):
+        return WaitFailed("%s after %d attempt(s). The platform frees disk space when imaging starts, so a later run may "
+                          "succeed." % (failure.message, max(self.attempts, 1)), last=failure.last, waited=self._waited())
 
     def _request(self, server, name, metadata):
-        """createImage, waiting out a busy server (409) and rate limits (413/429) until the deadline."""
+        """createImage, waiting out a busy server (409) and rate limits (413/429) until the deadline.
+
+        Retry-After is the least to wait; while refusals go on, each wait is longer (by half, up to the
+        longest poll interval), so that a queue of waiting requests does not hammer the API.
+        """
         key = request_key(server["id"], name, metadata)
         full_metadata = dict(metadata or {})
         full_metadata.update({MARKER_CREATED_BY: COLLECTION, MARKER_SERVER: server["id"], MARKER_REQUEST: key})
-        refused_for = 0
+
+        def create():
+            while True:
+                try:
+                    image_id = self.compute.create_image(server["id"], name, full_metadata)
+                    if self.journal is not None:
+                        self.journal.record(key, image_id=image_id)
+                    return image_id
+                except Conflict:
+                    # Another image of this server started between our look and our request: if it is the
+                    # same request (a concurrent run of this task), take it; else wait for the server.
+                    for image in self.existing(key):
+                        return image["id"]
+                    self._wait_server_free(server["id"])
+
+        def timed_out(refusal):
+            return WaitTimeout("Timed out: the image request was still refused when the timeout ran out: %s"
+                               % refusal.message, waited=self._waited())
+
         self._wait_server_free(server["id"])
-        while True:
-            try:
-                image_id = self.compute.create_image(server["id"], name, full_metadata)
-                if self.journal is not None:
-                    self.journal.record(key, image_id=image_id)
-                return image_id
-            except Conflict:
-                # Another image of this server started between our look and our request: if it is the
-                # same request (a concurrent run of this task), take it; else wait for the server.
-                for image in self.existing(key):
-                    return image["id"]
-                self._wait_server_free(server["id"])
-            except OverLimit as exc:
-                # Retry-After is the least to wait; while refusals go on, wait longer each time (up to the
-                # longest poll interval) so that a queue of waiting requests does not hammer the API.
-                refused_for = min(self.max_poll_interval, refused_for * 1.5) if refused_for else self.poll_interval
-                self._pause(max(exc.retry_after or 0, refused_for), exc)
+        paced = RetryPolicy(timeout=self._remaining(), backoff=Backoff(self.poll_interval, 1.5, self.max_poll_interval),
+                            retry_after=AT_LEAST, clock=self.clock, sleep=self.sleep)
+        return paced.run(create, lambda error: isinstance(error, OverLimit), exhausted=timed_out)
 
     def _wait_server_free(self, server_id):
         def task_state():
@@ -195,17 +210,10 @@ class ServerImager:
             raise WaitTimeout("Timed out waiting for server %s to finish the image it is already making (one image at a time "
                               "per server); last task_state %s." % (server_id, exc.last), last=exc.last, waited=self._waited())
 
-    def _pause(self, seconds, cause):
-        remaining = self._remaining()
-        if remaining <= 0:
-            raise WaitTimeout("Timed out: the image request was still refused when the timeout ran out: %s" % cause.message,
-                              waited=self._waited())
-        self.sleep(min(seconds, remaining))
-
     def _wait_active(self, image_id):
         """Wait for the image, one request per poll, and return it as Glance shows it."""
         def failed(state):
-            if state["status"] in FAILED:
+            if state["status"] in UNUSABLE:
                 return "the image ended in status %s" % state["status"]
             return None
 
@@ -243,9 +251,9 @@ class ServerImager:
     def _waited(self):
         return self.clock() - self._started
 
-    def _result(self, image, action, attempts):
+    def _result(self, image, action):
         progress = 100 if image.get("status") == "active" else self._image_state(image["id"])["progress"]
-        return {"image": dict(image, progress=progress), "action": action, "attempts": attempts,
+        return {"image": dict(image, progress=progress), "action": action, "attempts": self.attempts,
                 "waited": round(self._waited(), 1), "phases": self.phases}
 
 

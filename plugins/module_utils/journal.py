@@ -13,12 +13,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import hashlib
-import json
 import os
 import time
 
 from ansible_collections.opencloud.images.plugins.module_utils.errors import NotFound
-from ansible_collections.opencloud.images.plugins.module_utils.token_cache import cache_root, write_private_json
+from ansible_collections.opencloud.images.plugins.module_utils.files import cache_root, read_json, write_private_json
 
 KEEP_SECONDS = 30 * 24 * 3600
 
@@ -33,11 +32,7 @@ class RequestJournal:
 
     def recall(self, key):
         """The entry recorded for ``key`` (a dict of ids), or None."""
-        try:
-            with open(self._path(key)) as handle:
-                entry = json.load(handle)
-        except (IOError, OSError, ValueError):
-            return None
+        entry = read_json(self._path(key))
         if not isinstance(entry, dict) or entry.get("recorded", 0) + KEEP_SECONDS < self.clock():
             return None
         return entry
@@ -58,10 +53,4 @@ class RequestJournal:
         try:
             write_private_json(self._path(key), dict(ids, recorded=self.clock()))
         except (IOError, OSError):
-            pass
-
-    def forget(self, key):
-        try:
-            os.unlink(self._path(key))
-        except OSError:
             pass

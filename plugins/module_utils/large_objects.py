@@ -20,10 +20,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.opencloud.images.plugins.module_utils.errors import (
-    ApiError, ConfigError, OpenCloudError, ServiceError, TransportError,
+    ApiError, ConfigError, OpenCloudError, OverLimit, ServiceError, TransferError, TransportError,
 )
 from ansible_collections.opencloud.images.plugins.module_utils.object_storage import (
-    MAX_OBJECT_BYTES, MAX_SLO_SEGMENTS, MIN_SLO_SEGMENT_BYTES, manifest_etag,
+    MAX_OBJECT_BYTES, MAX_SLO_SEGMENTS, MIN_SLO_SEGMENT_BYTES, check_object_name, manifest_etag,
+)
+from ansible_collections.opencloud.images.plugins.module_utils.retries import (
+    HONOUR, MAX_RETRY_AFTER, Backoff, RetryPolicy,
 )
 
 CHUNK_BYTES = 1024 * 1024
@@ -32,7 +35,11 @@ MAX_WORKERS = 32
 MAX_SEGMENT_MIB = MAX_OBJECT_BYTES // MIB
 # A damaged (422) or interrupted segment is sent again; other errors (403, 404, 413) would fail again.
 RETRYABLE_STATUSES = (401, 408, 422, 499)
-MAX_RETRY_AFTER = 120  # a rate limit asking for a longer wait fails the segment; a re-run resumes
+# Repeats of a segment wait 1, 2, 4 ... up to 30 s, or the Retry-After of a rate limit: one asking for more than
+# MAX_RETRY_AFTER fails the segment, and a re-run resumes.
+SEGMENT_BACKOFF = Backoff(1, 2, 30)
+# Listings are read again after 1, 2, 4, 8 and 15 s until a large object's segments add up.
+LISTING_SETTLE = dict(attempts=6, backoff=Backoff(1, 2, 15))
 
 
 def check_workers(workers):
@@ -49,14 +56,6 @@ def segment_bytes(segment_size_mib):
     return segment_size_mib * MIB
 
 
-class TransferError(OpenCloudError):
-    """A copy that could not be completed; ``report`` says what was done and what is left where."""
-
-    def __init__(self, message, report=None):
-        super(TransferError, self).__init__(message)
-        self.report = report
-
-
 class Piece:
     """One segment to write: where its bytes come from, its size, and its MD5 when known beforehand."""
 
@@ -66,6 +65,7 @@ class Piece:
         self.md5 = md5
         self.open_chunks = open_chunks  # () -> (iterable of bytes, close())
         self.describe = describe
+        self.segment = None  # the object it is written to, named when the write is planned
 
 
 class HashingStream:
@@ -126,23 +126,26 @@ class CopyReport:
                     segment_container=self.segment_container, segment_prefix=self.segment_prefix)
 
 
-def object_pieces(source, info, sleep=time.sleep, settle_seconds=(1, 2, 4, 8, 15)):
+class _Unsettled(ServiceError):
+    """A large object whose listed segments do not add up to its size (yet)."""
+
+
+def object_pieces(source, info, sleep=time.sleep):
     """The pieces of an object of ``source``: its segments if it is a large object, else itself.
 
     Container listings are eventually consistent, so a DLO's segments written a moment ago may not
-    all be listed yet: the listing is read again (after ``settle_seconds``) until they add up.
+    all be listed yet: the listing is read again (``LISTING_SETTLE``) until they add up.
     """
-    for pause in tuple(settle_seconds) + (None,):
+    def listed_segments():
         segments = source.segments(info)
         if segments is None:
             segments = [dict(container=info.container, name=info.name, bytes=info.size, hash=info.etag)]
         total = sum(s["bytes"] for s in segments)
-        if total == info.size:
-            break
-        if pause is None:
-            raise ServiceError("%s reports %d bytes but its segments hold %d: a segment is missing or still being written; "
-                               "try again later." % (info.path, info.size, total))
-        sleep(pause)
+        if total != info.size:
+            raise _Unsettled("%s reports %d bytes but its segments hold %d: a segment is missing or still being written; "
+                             "try again later." % (info.path, info.size, total))
+        return segments
+    segments = RetryPolicy(sleep=sleep, **LISTING_SETTLE).run(listed_segments, lambda error: isinstance(error, _Unsettled))
 
     def opener(segment):
         def open_chunks():
@@ -213,7 +216,7 @@ def write_large_object(target, pieces, container, name, segment_container, segme
     too_big = [p for p in pieces if p.size > MAX_OBJECT_BYTES]
     if too_big:
         raise TransferError("%s is %d bytes: a segment can hold at most %d bytes (5 GiB)." % (
-            too_big[0].describe, too_big[0].size, MAX_OBJECT_BYTES), report)
+            too_big[0].describe, too_big[0].size, MAX_OBJECT_BYTES), report.as_dict())
     target.ensure_container(container)
     target.ensure_container(segment_container)
     present = dict((entry["name"], entry) for entry in target.list_objects(segment_container, segment_prefix))
@@ -242,47 +245,52 @@ def write_large_object(target, pieces, container, name, segment_container, segme
         report.seconds = time.time() - started
         raise TransferError("%d of %d segments could not be written to %s (the %d written stay there, so a new run "
                             "resumes): %s" % (len(failures), len(pieces), segment_container, report.segments_sent
-                                              + report.segments_skipped, failures[0].message), report)
+                                              + report.segments_skipped, failures[0].message), report.as_dict())
     _put_manifest(target, pieces, container, name, segment_container, segment_prefix, report)
     report.seconds = time.time() - started
     return report
 
 
+class _SegmentFailed(OpenCloudError):
+    """One try of a segment that went wrong in a way another try can mend (broken off, damaged, refused token)."""
+
+
 def _send_piece(target, segment_container, piece, attempts, report, sleep):
     """Stream one piece into its segment; repeat a broken, damaged or rate-limited one up to ``attempts`` times."""
-    reason = None
-    pause = 0
-    for attempt in range(1, attempts + 1):
-        if attempt > 1:
-            report.add(repeats=1)
-            sleep(pause or min(30, 2 ** (attempt - 2)))
-        pause = 0
-        chunks, close = piece.open_chunks()
-        stream = HashingStream(chunks, piece.size)
-        try:
-            etag = target.put(segment_container, piece.segment, stream, etag=piece.md5)
-        except (TransportError, ServiceError) as exc:
-            reason = _source_or(stream, exc)
-            continue
-        except ApiError as exc:
-            if exc.status in (413, 429) and exc.retry_after is not None and exc.retry_after <= MAX_RETRY_AFTER:
-                reason, pause = exc.message, exc.retry_after  # a rate limit: wait as long as it says
-                continue
-            if exc.status not in RETRYABLE_STATUSES:
-                raise
-            reason = "the MD5 of what arrived did not match (422)" if exc.status == 422 else _source_or(stream, exc)
-            continue
-        finally:
-            close()
-        sent = stream.md5.hexdigest()
-        if stream.sent != piece.size or etag != sent or (piece.md5 and sent != piece.md5):
-            reason = "sent %d of %d bytes with MD5 %s; the source says %s and the target stored %s" % (
-                stream.sent, piece.size, sent, piece.md5 or "nothing", etag)
-            continue
-        piece.md5 = sent
-        report.add(bytes_sent=piece.size, segments_sent=1)
-        return
-    raise TransferError("Segment %d (%s) failed %d times; last: %s" % (piece.index, piece.describe, attempts, reason))
+    def retryable(error):
+        if isinstance(error, OverLimit):
+            return error.retry_after is not None  # a rate limit: wait as long as it says
+        return isinstance(error, _SegmentFailed)
+
+    def failed_every_time(error):
+        return TransferError("Segment %d (%s) failed %d times; last: %s" % (piece.index, piece.describe, attempts, error.message))
+
+    policy = RetryPolicy(attempts=attempts, backoff=SEGMENT_BACKOFF, retry_after=HONOUR, max_retry_after=MAX_RETRY_AFTER,
+                         sleep=sleep)
+    policy.run(lambda: _put_piece(target, segment_container, piece), retryable,
+               on_retry=lambda error: report.add(repeats=1), exhausted=failed_every_time)
+    report.add(bytes_sent=piece.size, segments_sent=1)
+
+
+def _put_piece(target, segment_container, piece):
+    """One try: stream the piece into its segment and check what was stored; :class:`_SegmentFailed` if another may help."""
+    chunks, close = piece.open_chunks()
+    stream = HashingStream(chunks, piece.size)
+    try:
+        etag = target.put(segment_container, piece.segment, stream, etag=piece.md5)
+    except (TransportError, ServiceError) as exc:
+        raise _SegmentFailed(_source_or(stream, exc))
+    except ApiError as exc:
+        if exc.status not in RETRYABLE_STATUSES:
+            raise
+        raise _SegmentFailed("the MD5 of what arrived did not match (422)" if exc.status == 422 else _source_or(stream, exc))
+    finally:
+        close()
+    sent = stream.md5.hexdigest()
+    if stream.sent != piece.size or etag != sent or (piece.md5 and sent != piece.md5):
+        raise _SegmentFailed("sent %d of %d bytes with MD5 %s; the source says %s and the target stored %s" % (
+            stream.sent, piece.size, sent, piece.md5 or "nothing", etag))
+    piece.md5 = sent
 
 
 def _source_or(stream, exc):
@@ -305,7 +313,7 @@ def _put_manifest(target, pieces, container, name, segment_container, segment_pr
     if written.size != report.bytes_total or written.etag != expected:
         raise TransferError("%s was written but reads back as %d bytes with ETag %s, not %d bytes with ETag %s: a segment "
                             "is not visible yet or was changed. Run again to check and repair it." % (
-                                report.target, written.size, written.etag, report.bytes_total, expected), report)
+                                report.target, written.size, written.etag, report.bytes_total, expected), report.as_dict())
     report.etag = expected
 
 
@@ -325,28 +333,61 @@ def copy_large_object(source, target, source_container, source_name, target_cont
                               workers=workers, attempts=attempts, on_progress=on_progress, sleep=sleep)
 
 
-def upload_file(target, path, container, name, segment_size, workers=4, attempts=3, sleep=time.sleep):
-    """Upload a local file: one object when it fits in one segment, else a large object. None when it is already there.
+class UploadPlan:
+    """A local file to upload as ``container/name``: its pieces, size and ETag, and whether the store has it already."""
 
-    The file's MD5 (or MD5 of segment MD5s) is compared with the stored object's ETag, so an
-    unchanged file is not sent again and a segmented upload resumes like a copy.
-    """
-    pieces = file_pieces(path, segment_size)
-    size = sum(p.size for p in pieces)
-    etag = stored_etag(pieces)
-    existing = target.head(container, name)
-    if existing is not None and existing.etag == etag and existing.size == size:
-        return None
+    def __init__(self, path, container, name, pieces, existing):
+        self.path = path
+        self.container = container
+        self.name = name
+        self.pieces = pieces
+        self.size = sum(p.size for p in pieces)
+        self.etag = stored_etag(pieces)
+        # The stored object has the file's ETag (its MD5, or MD5 of segment MD5s) and size: not sent again.
+        self.present = existing is not None and existing.etag == self.etag and existing.size == self.size
+
+
+def plan_upload(target, path, container, name, segment_size):
+    """The :class:`UploadPlan` of a file, for check mode and for :func:`send_upload` alike."""
+    return UploadPlan(path, container, name, file_pieces(path, segment_size), target.head(container, name))
+
+
+def upload_names(paths, prefix):
+    """[(path, object name)] of files to upload: each must be a file, and no two may get one name."""
+    if not paths:
+        raise ConfigError("paths is empty: give at least one file.", option="paths")
+    named = {}
+    for path in paths:
+        if not os.path.isfile(path):
+            raise ConfigError("paths: %s is not a file." % path, option="paths")
+        name = check_object_name(prefix + os.path.basename(path), "prefix")
+        if name in named:
+            raise ConfigError("paths: %s and %s would both be uploaded as %s (objects are named after the file name): "
+                              "upload them in separate tasks with different prefixes." % (named[name], path, name),
+                              option="paths")
+        named[name] = path
+    return [(path, name) for name, path in named.items()]
+
+
+def upload_file(target, path, container, name, segment_size, workers=4, attempts=3, sleep=time.sleep):
+    """Upload a local file: one object when it fits in one segment, else a large object. None when it is already there."""
+    plan = plan_upload(target, path, container, name, segment_size)
+    return None if plan.present else send_upload(target, plan, workers=workers, attempts=attempts, sleep=sleep)
+
+
+def send_upload(target, plan, workers=4, attempts=3, sleep=time.sleep):
+    """Send a planned upload and return its :class:`CopyReport`; a segmented upload resumes like a copy."""
+    pieces, container, name = plan.pieces, plan.container, plan.name
     if len(pieces) > 1:
-        return write_large_object(target, pieces, container, name, container + "_segments", "%s/%s/" % (name, etag),
+        return write_large_object(target, pieces, container, name, container + "_segments", "%s/%s/" % (name, plan.etag),
                                   workers=workers, attempts=attempts, sleep=sleep)
     started = time.time()
-    report = CopyReport("%s/%s" % (container, name), None, None, size, 1)
+    report = CopyReport("%s/%s" % (container, name), None, None, plan.size, 1)
     target.ensure_container(container)
     pieces[0].segment = name
     _send_piece(target, container, pieces[0], attempts, report, sleep)
     report.manifest = "none"
-    report.etag = etag
+    report.etag = plan.etag
     report.seconds = time.time() - started
     return report
 

@@ -18,7 +18,6 @@ MAX_OBJECT_BYTES = 5 * 1024 ** 3  # one object (or one large-object segment), Cl
 MAX_SLO_SEGMENTS = 1000
 MIN_SLO_SEGMENT_BYTES = 1024 ** 2  # every segment of a static large object but the last
 LISTING_PAGE = 10000
-EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 
 
 def check_container_name(name, option="container"):

@@ -9,14 +9,13 @@ __metaclass__ = type
 import re
 
 from ansible_collections.opencloud.images.plugins.module_utils.compute import boots_from_volume
+from ansible_collections.opencloud.images.plugins.module_utils.markers import EXPORT_OPTIONS
 
 # Server metadata keys or image properties that mark a turnkey appliance.
 APPLIANCE_KEYS = ("appliance", "opencloud.images.appliance")
 # Vendors whose virtual appliances cannot be de-cloned, matched in the base image's name.
 APPLIANCE_NAMES = re.compile(r"(?i)\b(fortinet|fortigate|palo ?alto|pan-os|barracuda|check ?point|big-ip|f5|netscaler|"
                              r"sophos|pfsense|vyos|cisco|juniper|vsrx|citrix)\b")
-# Rackspace: "com.rackspace__1__options" is 0 for images that can be exported (not Windows, not Red Hat).
-EXPORT_OPTIONS = "com.rackspace__1__options"
 DECLONE = "hostname, IP configuration, admin password or licence key"
 
 

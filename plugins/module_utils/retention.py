@@ -9,11 +9,9 @@ __metaclass__ = type
 import time
 
 from ansible_collections.opencloud.images.plugins.module_utils.errors import NotFound
-from ansible_collections.opencloud.images.plugins.module_utils.imaging import (
-    COLLECTION, IN_PROGRESS, MARKER_CREATED_BY, MARKER_SERVER,
-)
 from ansible_collections.opencloud.images.plugins.module_utils.images import SERVER_PROPERTY, list_filters, patch_operations
-from ansible_collections.opencloud.images.plugins.module_utils.token_cache import parse_expiry
+from ansible_collections.opencloud.images.plugins.module_utils.markers import COLLECTION, IN_PROGRESS, MARKER_CREATED_BY, MARKER_SERVER
+from ansible_collections.opencloud.images.plugins.module_utils.times import parse_iso_time
 
 DAY = 86400
 
@@ -69,7 +67,7 @@ class Pruner:
     def _reason_to_delete(self, index, image):
         if self.keep is not None and index < self.keep:
             return None
-        created = parse_expiry(image.get("created_at"))
+        created = parse_iso_time(image.get("created_at"))
         if self.cutoff is not None and (created is None or created >= self.cutoff):
             return None
         if self.cutoff is None:

@@ -11,7 +11,6 @@ import re
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, Conflict, NotFound, PermissionDenied
 from ansible_collections.opencloud.images.plugins.module_utils.images import list_filters, looks_like_id, only_one
 
-MEMBER_STATUSES = ("accepted", "rejected", "pending")
 # Rackspace tenant ids are numbers, Keystone project ids hex strings; both fit this.
 _MEMBER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@:-]{0,254}$")
 TRANSFER_HINT = ("Images can only be shared inside one region: to give an account in another region this image, copy it "
@@ -30,6 +29,23 @@ def check_members(members, owner):
         if member not in checked:
             checked.append(member)
     return checked
+
+
+def member_view(members):
+    """{member id: status} of a member list, as a diff shows it."""
+    return dict((m["member_id"], m.get("status")) for m in members)
+
+
+class SharePlan:
+    """The member changes of one run: ids to ``add`` and ``remove``, and the members ``before`` and ``after``
+    ({member id: status}; a new member is pending until it answers)."""
+
+    def __init__(self, current, add, remove):
+        self.add = add
+        self.remove = remove
+        self.before = member_view(current)
+        self.after = dict((m, s) for m, s in self.before.items() if m not in remove)
+        self.after.update((m, "pending") for m in add)
 
 
 class Sharer:
@@ -53,23 +69,23 @@ class Sharer:
         return image
 
     def plan(self, image, members, state):
-        """(current members, ids to add, ids to remove) for state present, absent or exact."""
+        """The :class:`SharePlan` for state present, absent or exact."""
         current = self.images.members(image["id"])
         have = [m["member_id"] for m in current]
         if state == "absent":
-            return current, [], [m for m in members if m in have]
+            return SharePlan(current, [], [m for m in members if m in have])
         add = [m for m in members if m not in have]
         remove = [m for m in have if m not in members] if state == "exact" else []
-        return current, add, remove
+        return SharePlan(current, add, remove)
 
-    def apply(self, image, add, remove):
+    def apply(self, image, plan):
         """Make the changes; return True when the image's visibility had to become ``shared`` first.
 
         Rackspace's API takes members on a private image; upstream Glance (image API 2.5 and later)
         answers 403 until the visibility is ``shared``, so that is set on the first such refusal.
         """
         made_shared = False
-        for member in add:
+        for member in plan.add:
             try:
                 self.images.add_member(image["id"], member)
             except Conflict:
@@ -80,7 +96,7 @@ class Sharer:
                 self.images.update(image["id"], [{"op": "replace", "path": "/visibility", "value": "shared"}])
                 made_shared = True
                 self.images.add_member(image["id"], member)
-        for member in remove:
+        for member in plan.remove:
             try:
                 self.images.remove_member(image["id"], member)
             except NotFound:
@@ -102,8 +118,10 @@ def find_shared_image(images, reference):
                       "member first. %s" % (reference, TRANSFER_HINT), option="image")
 
 
-def answer_share(images, image_id, member, status):
-    """Set this account's status on a share; return (before, after). Only the member itself may do this."""
+def answer_share(images, image_id, member, status, apply=True):
+    """Set this account's status on a share (``apply=False``: only say what it would be); return (before, after).
+
+    Only the member itself may do this."""
     try:
         current = images.get_member(image_id, member)
     except NotFound:
@@ -111,6 +129,8 @@ def answer_share(images, image_id, member, status):
                           "member can accept, with its own credentials)." % (image_id, member), option="image")
     if current.get("status") == status:
         return current, current
+    if not apply:
+        return current, dict(current, status=status)
     try:
         return current, images.set_member_status(image_id, member, status)
     except PermissionDenied:

@@ -12,61 +12,21 @@ secret for the same user never gets the cached token of a right one.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import calendar
 import contextlib
 import fcntl
 import hashlib
-import json
 import os
-import re
-import threading
 import time
+
+from ansible_collections.opencloud.images.plugins.module_utils.files import cache_root, read_json, write_private_json
 
 # Tokens this close to expiry are not reused: a long wait must not start with a dying token.
 EXPIRY_MARGIN = 300
 _PBKDF2_ROUNDS = 100000
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
-
-
-def parse_expiry(text):
-    """Epoch seconds from an ISO 8601 time such as ``2014-11-24T22:05:39.115Z``; None if unreadable."""
-    match = _ISO.match((text or "").strip())
-    if not match:
-        return None
-    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
-    epoch = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
-    zone = match.group(7)
-    if zone and zone != "Z":
-        sign = 1 if zone[0] == "+" else -1
-        digits = zone[1:].replace(":", "")
-        epoch -= sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
-    return epoch
-
-
-def cache_root():
-    """This collection's directory in the user's cache (``$XDG_CACHE_HOME``, else ``~/.cache``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "opencloud.images")
 
 
 def default_cache_dir():
     return os.path.join(cache_root(), "tokens")
-
-
-def write_private_json(path, data):
-    """Write ``data`` to ``path`` atomically, mode 0600, in a 0700 directory."""
-    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-    tmp = "%s.%d.%d.tmp" % (path, os.getpid(), threading.get_ident())
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except Exception:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def cache_key(*parts):
@@ -88,10 +48,8 @@ class TokenCache:
 
     def load(self, key, secret):
         """The cached entry for ``key`` if it is readable, unexpired and made with ``secret``."""
-        try:
-            with open(self._path(key)) as handle:
-                entry = json.load(handle)
-        except (IOError, OSError, ValueError):
+        entry = read_json(self._path(key))
+        if not isinstance(entry, dict):
             return None
         expires = entry.get("expires_epoch")
         if not isinstance(expires, (int, float)) or expires - EXPIRY_MARGIN <= self.clock():

@@ -17,25 +17,22 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, OpenCloudError, ServiceError
+from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, OpenCloudError, ServiceError, TransferError
 from ansible_collections.opencloud.images.plugins.module_utils.images import (
-    READ_ONLY, RESERVED_FILTERS, ImageService, list_filters, only_one, patch_operations,
+    READ_ONLY, RESERVED_FILTERS, ImageService, check_properties, check_tags, list_filters, only_one, patch_operations,
 )
 from ansible_collections.opencloud.images.plugins.module_utils.large_objects import (
-    CHUNK_BYTES, HashingStream, TransferError, check_workers, copy_large_object, delete_large_object, write_large_object,
+    CHUNK_BYTES, HashingStream, copy_large_object, delete_large_object, file_pieces, write_large_object,
+)
+from ansible_collections.opencloud.images.plugins.module_utils.markers import (
+    EXPORT_OPTIONS, GONE, IMPORTED_FROM, MARKER_PREFIX, SOURCE_IMAGE, SOURCE_REGION,
 )
 from ansible_collections.opencloud.images.plugins.module_utils.object_storage import (
-    ObjectStorageService, check_container_name,
+    ObjectStorageService, check_container_name, manifest_etag,
 )
 from ansible_collections.opencloud.images.plugins.module_utils.tasks import TaskService
 from ansible_collections.opencloud.images.plugins.module_utils.waiting import wait_for
 
-SOURCE_IMAGE = "opencloud.images.source_image"
-SOURCE_REGION = "opencloud.images.source_region"
-IMPORTED_FROM = "opencloud.images.imported_etag"
-GONE = ("killed", "deleted")  # image statuses that end an image: never a copy to keep
-# Rackspace marks images that may not leave their region: Windows and Red Hat (licensing).
-EXPORT_OPTIONS = "com.rackspace__1__options"
 # Properties the platform sets on an image itself: never copied to the new one.
 PLATFORM_PROPERTIES = frozenset(("instance_uuid", "image_type", "base_image_ref", "user_id", "owner_id", "image_location",
                                  "image_state", "disk_format", "container_format", "min_disk", "min_ram", "virtual_size",
@@ -59,18 +56,42 @@ def carried_properties(image):
     return dict((key, value) for key, value in image.items()
                 if isinstance(value, (str, int, float)) and not isinstance(value, bool)
                 and key not in READ_ONLY and key not in RESERVED_FILTERS and key not in PLATFORM_PROPERTIES
-                and not key.startswith(("com.rackspace", "org.openstack", "os_hash", "opencloud.images.")))
+                and not key.startswith(("com.rackspace", "org.openstack", "os_hash", MARKER_PREFIX)))
 
 
-class Stage:
-    """A record of what a run did and left where, for the result and for a failure message."""
+class RunLog:
+    """What a run did (``steps``, in order) and what it leaves where (leftovers, by key), for the result and for a
+    failure message."""
 
     def __init__(self):
         self.steps = []
-        self.left = []
+        self._leftovers = {}
 
     def step(self, text):
         self.steps.append(text)
+
+    def leave(self, key, text):
+        self._leftovers[key] = text
+
+    def removed(self, *keys):
+        for key in keys:
+            self._leftovers.pop(key, None)
+
+    @property
+    def left(self):
+        return list(self._leftovers.values())
+
+    def failure(self, exc):
+        """The error of a failed run, extended by what it left behind and that a new run resumes from it."""
+        if not self._leftovers:
+            return exc
+        message = "%s. Left for a new run to resume (or for you to delete): %s." % (exc.message.rstrip("."), "; ".join(self.left))
+        if isinstance(exc, TransferError):
+            return TransferError(message, exc.report, exc.cause)
+        return TransferError(message, cause=exc)
+
+    def as_result(self):
+        return dict(steps=list(self.steps), left=self.left)
 
 
 class ImageMover:
@@ -82,7 +103,7 @@ class ImageMover:
         self.workers = workers
         self.cleanup = cleanup
         self.sleep = sleep
-        self.stage = Stage()
+        self.log = RunLog()
 
     def run_import(self, tasks, images, location, name):
         """The id of the image imported from ``location`` (container/object): an import started or finished for
@@ -91,14 +112,14 @@ class ImageMover:
                             lambda i: i.get("import_from") == location
                             and (i.get("image_properties") or {}).get("name") == name)
         if task is not None and task.get("status") == "success" and \
-                images.status_or_gone((task.get("result") or {}).get("image_id")) in ("deleted", "killed"):
+                images.status_or_gone((task.get("result") or {}).get("image_id")) in GONE:
             task = None  # its image has been deleted since
         if task is None:
             task = tasks.create("import", {"import_from": location, "import_from_format": "vhd",
                                            "image_properties": {"name": name}})
-            self.stage.step("import task %s started from %s" % (task.get("id"), location))
+            self.log.step("import task %s started from %s" % (task.get("id"), location))
         else:
-            self.stage.step("import task %s (%s) of an earlier run taken over" % (task.get("id"), task.get("status")))
+            self.log.step("import task %s (%s) of an earlier run taken over" % (task.get("id"), task.get("status")))
         if task.get("status") != "success":
             task = tasks.wait(task, self.timeout, interval=self.task_interval, sleep=self.sleep)
         image_id = (task.get("result") or {}).get("image_id")
@@ -113,6 +134,34 @@ class ImageMover:
         image = images.get(image_id)
         operations = patch_operations(image, tags=tags, properties=properties)
         return images.update(image_id, operations) if operations else image
+
+
+def check_copy_request(target_region, properties, tags):
+    """The checks of a transfer's own options that need no request; each error names its option."""
+    if not target_region.strip():
+        raise ConfigError("target_region must name a region, for example ORD.", option="target_region")
+    check_properties(properties)
+    check_tags(tags)
+
+
+def target_session(source, target_region):
+    """A session of the same account in ``target_region``, which must be another region that the catalog offers."""
+    if source.region and source.region.lower() == target_region.lower():
+        raise ConfigError("target_region is the image's own region (%s): a copy there is not needed; share the image "
+                          "with opencloud.images.image_share instead." % source.region, option="target_region")
+    target = source.in_region(target_region)
+    target.endpoint("image")  # an unknown region fails here, naming the regions there are
+    return target
+
+
+def choose_method(source, target):
+    """The tasks path where both regions have an object store and the source lets this account run tasks, else image data."""
+    for session in (source, target):
+        try:
+            session.endpoint("object-store")
+        except ConfigError:
+            return "image_data"
+    return "tasks" if TaskService(source).available() else "image_data"
 
 
 class RegionTransfer(ImageMover):
@@ -130,6 +179,29 @@ class RegionTransfer(ImageMover):
             raise ConfigError("export_container may not contain '/', '?' or '.' (the export task refuses such names); got %r."
                               % export_container, option="export_container")
         self.target_container = check_container_name(target_container or export_container, "target_container")
+
+    def plan(self, reference, method="auto"):
+        """(source image, method, its active copy in the target or None): what a run would do, checked first."""
+        image = self.find_source(reference)
+        if method == "auto":
+            method = choose_method(self.source, self.target)
+        if method == "tasks":
+            self.check_exportable(image)
+        copy = self.find_copy(image)
+        if copy is not None and copy.get("status") == "active":
+            self.log.step("copy %s already in %s" % (copy["id"], self.target.region))
+            return image, method, copy
+        return image, method, None
+
+    def run(self, image, method, name=None, properties=None, tags=None):
+        """Copy ``image`` by ``method``: the new image and what the copy did. Name and tags default to the source's."""
+        name = name or image.get("name")
+        tags = tags if tags is not None else image.get("tags")
+        copy = self.by_tasks if method == "tasks" else self.by_image_data
+        try:
+            return copy(image, name, properties, tags)
+        except OpenCloudError as exc:
+            raise self.log.failure(exc)
 
     def find_source(self, reference):
         image = only_one(self.source_images.find(reference), reference)
@@ -189,12 +261,12 @@ class RegionTransfer(ImageMover):
         target_files = ObjectStorageService(self.target)
         location = self.export(image, source_files)
         container, _sep, obj = location.partition("/")
-        self.stage.left.append("the export %s in Cloud Files of %s" % (location, self.source.region))
-        self.stage.left.append("the copy %s/%s and its segments in %s_segments in Cloud Files of %s" % (
+        self.log.leave("export", "the export %s in Cloud Files of %s" % (location, self.source.region))
+        self.log.leave("copy", "the copy %s/%s and its segments in %s_segments in Cloud Files of %s" % (
             self.target_container, obj, self.target_container, self.target.region))
         copied = copy_large_object(source_files, target_files, container, obj, self.target_container, obj,
                                    workers=self.workers, sleep=self.sleep)
-        self.stage.step("copied %d of %d segments (%d already there), %d bytes, in %.1f s" % (
+        self.log.step("copied %d of %d segments (%d already there), %d bytes, in %.1f s" % (
             copied.segments_sent, copied.segments_total, copied.segments_skipped, copied.bytes_sent, copied.seconds))
         image_id = self.run_import(TaskService(self.target), self.target_images, "%s/%s" % (self.target_container, obj), name)
         new = self.finish(self.target_images, image_id, self.properties_for(image, properties), tags)
@@ -208,16 +280,16 @@ class RegionTransfer(ImageMover):
         obj = "%s.vhd" % image["id"]
         existing = files.head(self.export_container, obj)
         if existing is not None and existing.size > 0:
-            self.stage.step("export %s/%s of an earlier run reused" % (self.export_container, obj))
+            self.log.step("export %s/%s of an earlier run reused" % (self.export_container, obj))
             return "%s/%s" % (self.export_container, obj)
         tasks = TaskService(self.source)
         task = tasks.latest("export", ("pending", "processing"), lambda i: i.get("image_uuid") == image["id"])
         if task is None:
             files.ensure_container(self.export_container)
             task = tasks.create("export", {"image_uuid": image["id"], "receiving_swift_container": self.export_container})
-            self.stage.step("export task %s started into %s" % (task.get("id"), self.export_container))
+            self.log.step("export task %s started into %s" % (task.get("id"), self.export_container))
         else:
-            self.stage.step("export task %s (%s) of an earlier run taken over" % (task.get("id"), task.get("status")))
+            self.log.step("export task %s (%s) of an earlier run taken over" % (task.get("id"), task.get("status")))
         task = tasks.wait(task, self.timeout, interval=self.task_interval, sleep=self.sleep)
         location = (task.get("result") or {}).get("export_location")
         if not location or "/" not in location:
@@ -228,8 +300,8 @@ class RegionTransfer(ImageMover):
         removed = delete_large_object(source_files, container, obj)
         removed += delete_large_object(target_files, self.target_container, target_obj)
         target_files.delete_container(self.target_container + "_segments")
-        del self.stage.left[:]
-        self.stage.step("removed %d objects (export and copy) from Cloud Files" % len(removed))
+        self.log.removed("export", "copy")
+        self.log.step("removed %d objects (export and copy) from Cloud Files" % len(removed))
 
     def by_image_data(self, image, name, properties, tags):
         """Stream the image's data into a new image of the target (for clouds without export/import tasks)."""
@@ -242,7 +314,7 @@ class RegionTransfer(ImageMover):
         if tags:
             fields["tags"] = list(tags)
         new = self.target_images.create(fields)
-        self.stage.left.append("the incomplete image %s in %s" % (new["id"], self.target.region))
+        self.log.leave("incomplete image", "the incomplete image %s in %s" % (new["id"], self.target.region))
         try:
             staged = "glance-direct" in self.target_images.import_methods()
             response = self.source_images.download(image["id"])
@@ -266,11 +338,11 @@ class RegionTransfer(ImageMover):
                                        image["id"], stream.sent, md5, image.get("checksum"), done.get("checksum")))
         except OpenCloudError:
             self.target_images.delete(new["id"])
-            self.stage.left.pop()
+            self.log.removed("incomplete image")
             raise
-        self.stage.left.pop()
+        self.log.removed("incomplete image")
         self.remember(image, done)
-        self.stage.step("streamed %d bytes (%s)" % (stream.sent, "glance-direct import" if staged else "PUT file"))
+        self.log.step("streamed %d bytes (%s)" % (stream.sent, "glance-direct import" if staged else "PUT file"))
         return done, {"bytes_sent": stream.sent, "method": "glance-direct" if staged else "upload"}
 
 
@@ -283,23 +355,36 @@ class FileImport(ImageMover):
         self.images = ImageService(session)
         self.container = check_container_name(container, "container")
 
-    def find_existing(self, name, etag):
+    def plan(self, path, name, segment_size):
+        """(pieces of the file, their ETag, the active image imported from that file before or None)."""
+        pieces = file_pieces(path, segment_size)
+        etag = manifest_etag([piece.md5 for piece in pieces])
         found = [i for i in self.images.list(list_filters(name=name, properties={IMPORTED_FROM: etag}))
                  if i.get(IMPORTED_FROM) == etag and i.get("status") not in GONE]
-        return found[0] if found else None
+        if found and found[0].get("status") == "active":
+            self.log.step("image %s was imported from this file before" % found[0]["id"])
+            return pieces, etag, found[0]
+        return pieces, etag, None
 
     def run(self, pieces, name, obj, etag, properties, tags):
+        """What :meth:`upload_and_import` does; a failure says what it left behind."""
+        try:
+            return self.upload_and_import(pieces, name, obj, etag, properties, tags)
+        except OpenCloudError as exc:
+            raise self.log.failure(exc)
+
+    def upload_and_import(self, pieces, name, obj, etag, properties, tags):
         """Upload the file's ``pieces`` (see large_objects.file_pieces) as ``obj``, import it, finish the image.
 
         The segments are named after ``etag`` (the file's MD5 of MD5s), so a re-run with the same
         file skips those already uploaded and a changed file starts afresh.
         """
         files = ObjectStorageService(self.session)
-        self.stage.left.append("the upload %s/%s and its segments in %s_segments in Cloud Files of %s" % (
+        self.log.leave("upload", "the upload %s/%s and its segments in %s_segments in Cloud Files of %s" % (
             self.container, obj, self.container, self.session.region))
         uploaded = write_large_object(files, pieces, self.container, obj, self.container + "_segments", "%s/%s/" % (obj, etag),
                                       workers=self.workers, sleep=self.sleep)
-        self.stage.step("uploaded %d of %d segments (%d already there), %d bytes, in %.1f s" % (
+        self.log.step("uploaded %d of %d segments (%d already there), %d bytes, in %.1f s" % (
             uploaded.segments_sent, uploaded.segments_total, uploaded.segments_skipped, uploaded.bytes_sent, uploaded.seconds))
         image_id = self.run_import(TaskService(self.session), self.images, "%s/%s" % (self.container, obj), name)
         wanted = dict(properties or {})
@@ -308,25 +393,6 @@ class FileImport(ImageMover):
         if self.cleanup:
             removed = delete_large_object(files, self.container, obj)
             files.delete_container(self.container + "_segments")
-            del self.stage.left[:]
-            self.stage.step("removed %d uploaded objects from Cloud Files" % len(removed))
+            self.log.removed("upload")
+            self.log.step("removed %d uploaded objects from Cloud Files" % len(removed))
         return image, uploaded.as_dict()
-
-
-def check_mover_options(params):
-    """Bounds of the options image_transfer and image_import share; each error names the option."""
-    check_workers(params["workers"])
-    if params["timeout"] <= 0:
-        raise ConfigError("timeout must be a positive number of seconds; got %d." % params["timeout"], option="timeout")
-    if params["task_poll_interval"] <= 0:
-        raise ConfigError("task_poll_interval must be a positive number of seconds; got %s." % params["task_poll_interval"],
-                          option="task_poll_interval")
-
-
-def failure_with_leftovers(exc, stage):
-    """The error of a failed run, extended by what it left behind and that a new run resumes from it."""
-    if not stage.left:
-        return exc
-    message = "%s. Left for a new run to resume (or for you to delete): %s." % (exc.message.rstrip("."), "; ".join(stage.left))
-    report = getattr(exc, "report", None)
-    return TransferError(message, report)

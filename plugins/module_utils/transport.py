@@ -6,22 +6,27 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import email.utils
+import itertools
 import json
 import re
 import time
 
 try:
     import requests
+    # urllib3 is requests' own dependency: reached through requests, it needs nothing more in an execution environment.
+    from requests.packages.urllib3.exceptions import NewConnectionError
     REQUESTS_IMPORT_ERROR = None
 except ImportError as exc:  # pragma: no cover - reported by the module base class
     requests = None
     REQUESTS_IMPORT_ERROR = exc
 
 from ansible_collections.opencloud.images.plugins.module_utils.errors import (
-    ServiceError, TransportError, error_class_for_status,
+    ApiError, OverLimit, ServiceError, TransportError, error_class_for_status,
 )
 from ansible_collections.opencloud.images.plugins.module_utils.redaction import Redactor
+from ansible_collections.opencloud.images.plugins.module_utils.retries import (
+    HONOUR, MAX_RETRY_AFTER, Backoff, RetryPolicy, parse_retry_after,
+)
 
 USER_AGENT = "opencloud.images/0.1.0"
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "PUT", "DELETE", "OPTIONS"))
@@ -33,28 +38,13 @@ _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 
 
-def parse_retry_after(value, now=None):
-    """Seconds to wait from a Retry-After header (seconds or an HTTP date), or None."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return int(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when is None:
-        return None
-    return max(0, int(when.timestamp() - (time.time() if now is None else now)))
-
-
-def parse_fault(body, content_type=""):
+def parse_fault(body):
     """(fault name, message) from an error body of any of the shapes the APIs use.
 
     Rackspace/Nova: ``{"itemNotFound": {"code": 404, "message": "..."}}``;
     Keystone: ``{"error": {"code": 401, "title": "Unauthorized", "message": "..."}}``;
-    Glance: ``{"message": "...", "title": "Not Found"}`` or an HTML page; anything else as text.
+    Glance: ``{"message": "...", "title": "Not Found"}`` or an HTML page; anything else as text
+    (markup removed).
     """
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else (body or "")
     data = None
@@ -76,8 +66,6 @@ def parse_fault(body, content_type=""):
                 if inner.get("details") and inner.get("details") != inner.get("message"):
                     message = "%s (%s)" % (message, _clean(inner["details"]))
                 return name, message
-    if "html" in (content_type or "").lower() or text.lstrip().lower().startswith("<"):
-        return None, _clean(text)
     return None, _clean(text)
 
 
@@ -95,7 +83,7 @@ class HttpClient:
     """
 
     def __init__(self, validate_certs=True, ca_cert=None, connect_timeout=10, read_timeout=60,
-                 retries=4, backoff=1.0, max_backoff=30, max_retry_wait=120,
+                 retries=4, backoff=1.0, max_backoff=30, max_retry_wait=MAX_RETRY_AFTER,
                  redactor=None, sleep=time.sleep, trace=None):
         if requests is None:
             raise TransportError("The Python library 'requests' is required: %s" % REQUESTS_IMPORT_ERROR)
@@ -103,12 +91,10 @@ class HttpClient:
         self.session.verify = ca_cert if (validate_certs and ca_cert) else bool(validate_certs)
         self.session.headers["User-Agent"] = USER_AGENT
         self.timeout = (connect_timeout, read_timeout)
-        self.retries = retries
-        self.backoff = backoff
-        self.max_backoff = max_backoff
-        self.max_retry_wait = max_retry_wait
+        self.retry = RetryPolicy(attempts=retries + 1, backoff=Backoff(backoff, 2, max_backoff), retry_after=HONOUR,
+                                 max_retry_after=max_retry_wait, sleep=sleep)
+        self.send_once = RetryPolicy(attempts=1)
         self.redact = redactor or Redactor()
-        self.sleep = sleep
         self.trace = trace
 
     def request(self, method, url, headers=None, params=None, json_body=None, data=None,
@@ -121,37 +107,33 @@ class HttpClient:
         repeats with a fresh stream.
         """
         method = method.upper()
-        retries = self.retries if repeat else 0
-        attempt = 0
-        while True:
-            attempt += 1
-            started = time.time()
-            try:
-                # verify is passed on each call: requests would otherwise let REQUESTS_CA_BUNDLE override ca_cert and
-                # validate_certs: false.
-                response = self.session.request(
-                    method, url, headers=headers, params=params, json=json_body, data=data,
-                    timeout=self.timeout, stream=stream, allow_redirects=False, verify=self.session.verify)
-            except requests.exceptions.RequestException as exc:
-                retryable = self._transport_retryable(exc, method)
-                self._log("%s %s -> %s (attempt %d)" % (method, url, type(exc).__name__, attempt))
-                if retryable and attempt <= retries:
-                    self.sleep(self._backoff(attempt))
-                    continue
-                raise TransportError(self.redact("%s %s failed: %s" % (method, url, _transport_reason(exc))))
-            self._log("%s %s -> %d (%.2fs, attempt %d)" % (method, response.url, response.status_code,
-                                                           time.time() - started, attempt))
-            if ok is not None and response.status_code in ok:
-                return response
-            if ok is None and response.status_code < 400:
-                return response
-            delay = None
-            if attempt <= retries and (pace_limits or response.status_code not in (413, 429)):
-                delay = self._retry_delay(response, method, attempt)
-            if delay is None:
-                raise self.error_from(response, method, url)
-            response.close()
-            self.sleep(delay)
+        numbers = itertools.count(1)
+
+        def send():
+            return self._send(method, url, next(numbers), ok, timeout=self.timeout, stream=stream, headers=headers,
+                              params=params, json=json_body, data=data)
+
+        def retryable(error):
+            return _worth_repeating(error, method, pace_limits)
+        return (self.retry if repeat else self.send_once).run(send, retryable)
+
+    def _send(self, method, url, attempt, ok, **kwargs):
+        """One try: the response if its status is wanted, else the mapped error raised."""
+        started = time.time()
+        try:
+            # verify is passed on each call: requests would otherwise let REQUESTS_CA_BUNDLE override ca_cert and
+            # validate_certs: false.
+            response = self.session.request(method, url, allow_redirects=False, verify=self.session.verify, **kwargs)
+        except requests.exceptions.RequestException as exc:
+            self._log("%s %s -> %s (attempt %d)" % (method, url, type(exc).__name__, attempt))
+            raise TransportError(self.redact("%s %s failed: %s" % (method, url, _transport_reason(exc))), cause=exc)
+        self._log("%s %s -> %d (%.2fs, attempt %d)" % (method, response.url, response.status_code,
+                                                       time.time() - started, attempt))
+        if (response.status_code in ok) if ok is not None else response.status_code < 400:
+            return response
+        error = self.error_from(response, method, url)
+        response.close()
+        raise error
 
     def widen_pool(self, size):
         """Keep up to ``size`` connections per host, for that many requests in parallel (requests keeps 10)."""
@@ -172,54 +154,42 @@ class HttpClient:
 
     def error_from(self, response, method, url):
         """The mapped exception for an error response, with the API's fault name and message."""
-        fault, message = parse_fault(response.content, response.headers.get("Content-Type", ""))
+        fault, message = parse_fault(response.content)
         status = response.status_code
         cls = error_class_for_status(status)
         text = "%s %s answered %d%s: %s" % (
             method, url, status, " %s" % fault if fault else "", message or response.reason or "no message")
         return cls(self.redact(text), status=status, fault=fault, method=method, url=self.redact(url),
-                   retry_after=self._retry_after(response))
-
-    def _retry_delay(self, response, method, attempt):
-        """Seconds to wait before repeating this response's request, or None to give up."""
-        status = response.status_code
-        retry_after = self._retry_after(response)
-        if status == 413 and retry_after is None and parse_fault(response.content)[0] != "overLimit":
-            return None  # a size limit, not a rate limit: repeating cannot help
-        if status in RETRY_ANY_METHOD or (status in RETRY_IDEMPOTENT and method in IDEMPOTENT_METHODS):
-            if retry_after is not None:
-                if retry_after > self.max_retry_wait:
-                    return None
-                return retry_after
-            return self._backoff(attempt)
-        return None
-
-    @staticmethod
-    def _retry_after(response):
-        return parse_retry_after(response.headers.get("Retry-After"))
-
-    def _backoff(self, attempt):
-        return min(self.max_backoff, self.backoff * (2 ** (attempt - 1)))
-
-    @staticmethod
-    def _transport_retryable(exc, method):
-        # A refused or timed-out connect never reached the server: safe to repeat for any method.
-        if isinstance(exc, (requests.exceptions.ConnectTimeout, requests.exceptions.SSLError)):
-            return isinstance(exc, requests.exceptions.ConnectTimeout)
-        if isinstance(exc, requests.exceptions.ConnectionError) and _is_connect_failure(exc):
-            return True
-        if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout)):
-            return method in IDEMPOTENT_METHODS
-        return False
+                   retry_after=parse_retry_after(response.headers.get("Retry-After")))
 
     def _log(self, line):
         if self.trace is not None:
             self.trace(self.redact(line))
 
 
-def _is_connect_failure(exc):
-    text = str(exc)
-    return "NewConnectionError" in text or "Connection refused" in text or "Name or service not known" in text
+def _worth_repeating(error, method, pace_limits):
+    """Whether a request that failed so may be sent again (the policy adds the bounds and the waits)."""
+    if isinstance(error, TransportError):
+        cause = error.cause
+        if isinstance(cause, requests.exceptions.SSLError):
+            return False
+        if isinstance(cause, requests.exceptions.ConnectTimeout) or _never_connected(cause):
+            return True  # the request never reached the server: safe to repeat for any method
+        return isinstance(cause, (requests.exceptions.ConnectionError, requests.exceptions.Timeout)) \
+            and method in IDEMPOTENT_METHODS
+    if not isinstance(error, ApiError) or (not pace_limits and isinstance(error, OverLimit)):
+        return False
+    if error.status == 413 and error.retry_after is None and error.fault != "overLimit":
+        return False  # a size limit, not a rate limit: repeating cannot help
+    return error.status in RETRY_ANY_METHOD or (error.status in RETRY_IDEMPOTENT and method in IDEMPOTENT_METHODS)
+
+
+def _never_connected(exc):
+    """A refused or unresolvable connection (urllib3's NewConnectionError behind requests' ConnectionError)."""
+    if not isinstance(exc, requests.exceptions.ConnectionError) or not exc.args:
+        return False
+    reason = getattr(exc.args[0], "reason", exc.args[0])
+    return isinstance(reason, NewConnectionError)
 
 
 def _transport_reason(exc):
@@ -228,6 +198,6 @@ def _transport_reason(exc):
                "only for a test endpoint" % _clean(str(exc))[:300]
     if isinstance(exc, requests.exceptions.Timeout):
         return "no answer within the timeout (%s)" % type(exc).__name__
-    if isinstance(exc, requests.exceptions.ConnectionError) and _is_connect_failure(exc):
+    if _never_connected(exc):
         return "could not connect (%s)" % _clean(str(exc))[-200:]
     return _clean(str(exc))[:300]

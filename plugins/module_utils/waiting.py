@@ -9,6 +9,7 @@ __metaclass__ = type
 import time
 
 from ansible_collections.opencloud.images.plugins.module_utils.errors import WaitFailed, WaitTimeout
+from ansible_collections.opencloud.images.plugins.module_utils.retries import Backoff, RetryPolicy
 
 
 class WaitResult:
@@ -16,6 +17,15 @@ class WaitResult:
         self.state = state
         self.waited = waited
         self.polls = polls
+
+
+class _NotYet(Exception):
+    """A poll that found the resource neither done nor failed: poll again."""
+
+    def __init__(self, state, waited):
+        super(_NotYet, self).__init__()
+        self.state = state
+        self.waited = waited
 
 
 def wait_for(poll, done, failed=None, timeout=3600, interval=5, max_interval=60, backoff=1.5,
@@ -29,10 +39,10 @@ def wait_for(poll, done, failed=None, timeout=3600, interval=5, max_interval=60,
     seen, so that the caller can report it and a later run can resume.
     """
     started = clock()
-    deadline = started + timeout
-    delay = interval
     polls = 0
-    while True:
+
+    def look():
+        nonlocal polls
         state = poll()
         polls += 1
         if on_poll is not None:
@@ -43,8 +53,11 @@ def wait_for(poll, done, failed=None, timeout=3600, interval=5, max_interval=60,
         reason = failed(state) if failed is not None else None
         if reason:
             raise WaitFailed("%s: %s" % (describe(state), reason), last=state, waited=waited)
-        remaining = deadline - clock()
-        if remaining <= 0:
-            raise WaitTimeout("Timed out after %d s; last seen: %s" % (waited, describe(state)), last=state, waited=waited)
-        sleep(min(delay, remaining))
-        delay = min(max_interval, delay * backoff)
+        raise _NotYet(state, waited)
+
+    def timed_out(not_yet):
+        return WaitTimeout("Timed out after %d s; last seen: %s" % (not_yet.waited, describe(not_yet.state)),
+                           last=not_yet.state, waited=not_yet.waited)
+
+    policy = RetryPolicy(timeout=timeout, backoff=Backoff(interval, backoff, max_interval), clock=clock, sleep=sleep)
+    return policy.run(look, lambda error: isinstance(error, _NotYet), exhausted=timed_out)

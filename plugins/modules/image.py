@@ -126,18 +126,8 @@ api_trace:
 '''
 
 from ansible_collections.opencloud.images.plugins.module_utils.base import OpenCloudModule
-from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, WaitTimeout
-from ansible_collections.opencloud.images.plugins.module_utils.images import ImageService, only_one, patch_operations
-from ansible_collections.opencloud.images.plugins.module_utils.waiting import wait_for
-
-
-def view(image):
-    """What the diff shows: the fields this module changes."""
-    if not image:
-        return {}
-    standard = ("id", "name", "tags", "protected", "status", "visibility", "owner")
-    return {"name": image.get("name"), "tags": sorted(image.get("tags") or []), "protected": image.get("protected"),
-            "properties": dict((k, v) for k, v in image.items() if k not in standard and isinstance(v, str))}
+from ansible_collections.opencloud.images.plugins.module_utils.image_updates import ImageUpdater, diff_view
+from ansible_collections.opencloud.images.plugins.module_utils.images import ImageService
 
 
 class ImageModule(OpenCloudModule):
@@ -156,62 +146,19 @@ class ImageModule(OpenCloudModule):
 
     def run(self):
         p = self.params
-        images = ImageService(self.cloud)
-        image = self.find(images)
+        updater = ImageUpdater(ImageService(self.cloud), self.cloud.auth.project_id, self.cloud.region)
+        image = updater.find(p["image"], must_exist=p["state"] != "absent")
         if p["state"] == "absent":
-            return self.delete(images, image)
-        tags = p["tags"]
-        if tags is not None and not p["purge_tags"]:
-            tags = sorted(set(image.get("tags") or []) | set(tags))
-        if p["name"] is not None and not p["name"].strip():
-            raise ConfigError("name must not be empty.", option="name")
-        ops = patch_operations(image, name=p["name"], tags=tags, properties=p["properties"], protected=p["protected"])
-        after = image
-        if ops and not self.check_mode:
-            after = images.update(image["id"], ops)
-        return dict(changed=bool(ops), image=after, operations=ops, diff=self.diff(image, after, ops))
-
-    def find(self, images):
-        image = only_one(images.find(self.params["image"]), self.params["image"])
-        if image is None and self.params["state"] != "absent":
-            raise ConfigError("No image with id or name '%s' in region %s." % (self.params["image"], self.cloud.region),
-                              option="image")
-        if image is not None and image.get("owner") != self.cloud.auth.project_id:
-            raise ConfigError("Image %s belongs to account %s, not to yours (%s): only its owner can change or delete it."
-                              % (image["id"], image.get("owner"), self.cloud.auth.project_id), option="image")
-        return image
-
-    def diff(self, before, after, ops):
-        if self.check_mode and ops:
-            after = dict(before)
-            for op in ops:
-                if op["op"] == "remove":
-                    after.pop(op["path"][1:], None)
-                else:
-                    after[op["path"][1:]] = op["value"]
-        return {"before": view(before), "after": view(after)}
-
-    def delete(self, images, image):
-        if image is None:
-            return dict(changed=False)
-        if image.get("protected") and not self.params["unprotect"]:
-            raise ConfigError("Image %s (%s) is protected, so it was not deleted. Set unprotect: true to remove the protection "
-                              "and delete it, or protected: false first." % (image.get("name"), image["id"]), option="unprotect")
-        result = dict(changed=True, image=image, diff={"before": view(image), "after": {}})
-        if self.check_mode:
-            return result
-        if image.get("protected"):
-            images.update(image["id"], patch_operations(image, protected=False))
-        images.delete(image["id"])
-        if self.params["wait"]:
-            try:
-                wait_for(lambda: images.status_or_gone(image["id"]), lambda status: status == "deleted",
-                         timeout=self.params["timeout"], interval=1, max_interval=10,
-                         describe=lambda status: "image %s (status %s)" % (image["id"], status))
-            except WaitTimeout as exc:
-                raise WaitTimeout("The image was asked to be deleted but is still there after %d s: %s" % (
-                    self.params["timeout"], exc.message), last=exc.last, waited=exc.waited)
-        return result
+            if image is None:
+                return dict(changed=False)
+            updater.check_delete(image, p["unprotect"])
+            if not self.check_mode:
+                updater.delete(image, p["wait"], p["timeout"])
+            return dict(changed=True, image=image, diff={"before": diff_view(image), "after": {}})
+        operations, expected = updater.plan(image, p["name"], p["tags"], p["purge_tags"], p["properties"], p["protected"])
+        after = image if self.check_mode else updater.apply(image, operations)
+        return dict(changed=bool(operations), image=after, operations=operations,
+                    diff={"before": diff_view(image), "after": diff_view(expected if self.check_mode else after)})
 
 
 def main():

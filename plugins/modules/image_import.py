@@ -145,12 +145,12 @@ api_trace:
 
 import os
 
-from ansible_collections.opencloud.images.plugins.module_utils.base import MOVER_ARGUMENT_SPEC, OpenCloudModule
-from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, OpenCloudError
+from ansible_collections.opencloud.images.plugins.module_utils.base import MOVER_ARGUMENT_SPEC, OpenCloudModule, check_mover_options
+from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError
 from ansible_collections.opencloud.images.plugins.module_utils.images import check_length, check_properties, check_tags
-from ansible_collections.opencloud.images.plugins.module_utils.large_objects import file_pieces, segment_bytes
-from ansible_collections.opencloud.images.plugins.module_utils.object_storage import check_object_name, manifest_etag
-from ansible_collections.opencloud.images.plugins.module_utils.transfer import FileImport, check_mover_options, failure_with_leftovers
+from ansible_collections.opencloud.images.plugins.module_utils.large_objects import segment_bytes
+from ansible_collections.opencloud.images.plugins.module_utils.object_storage import check_object_name
+from ansible_collections.opencloud.images.plugins.module_utils.transfer import FileImport
 from ansible_collections.opencloud.images.plugins.module_utils.vhd import validate_vhd
 
 
@@ -168,7 +168,7 @@ class ImageImportModule(OpenCloudModule):
 
     def run(self):
         p = self.params
-        check_mover_options(p)
+        mover_options = check_mover_options(p)
         segment_size = segment_bytes(p["segment_size"])
         if not p["name"].strip():
             raise ConfigError("name must not be empty.", option="name")
@@ -177,22 +177,14 @@ class ImageImportModule(OpenCloudModule):
         check_tags(p["tags"])
         vhd = validate_vhd(p["path"])
         obj = check_object_name(p["object_name"] or os.path.basename(p["path"]), "object_name")
-        importer = FileImport(self.cloud, p["container"], timeout=p["timeout"], task_interval=p["task_poll_interval"],
-                              workers=p["workers"], cleanup=p["cleanup"])
-        pieces = file_pieces(p["path"], segment_size)
-        etag = manifest_etag([piece.md5 for piece in pieces])
-        result = dict(changed=False, vhd=vhd.as_dict(), steps=importer.stage.steps, left=importer.stage.left)
-        existing = importer.find_existing(p["name"], etag)
-        if existing is not None and existing.get("status") == "active":
-            importer.stage.step("image %s was imported from this file before" % existing["id"])
-            return dict(result, image=existing, image_id=existing["id"])
-        if self.check_mode:
-            return dict(result, changed=True)
-        try:
-            image, uploaded = importer.run(pieces, p["name"], obj, etag, p["properties"], p["tags"])
-        except OpenCloudError as exc:
-            raise failure_with_leftovers(exc, importer.stage)
-        return dict(result, changed=True, image=image, image_id=image["id"], upload=uploaded)
+        importer = FileImport(self.cloud, p["container"], **mover_options)
+        pieces, etag, image = importer.plan(p["path"], p["name"], segment_size)
+        result = dict(changed=image is None, vhd=vhd.as_dict())
+        if image is None and not self.check_mode:
+            image, result["upload"] = importer.run(pieces, p["name"], obj, etag, p["properties"], p["tags"])
+        if image is not None:
+            result.update(image=image, image_id=image["id"])
+        return dict(result, **importer.log.as_result())
 
 
 def main():

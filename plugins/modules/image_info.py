@@ -185,9 +185,8 @@ api_trace:
 
 from ansible_collections.opencloud.images.plugins.module_utils.base import OpenCloudModule
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, NotFound
-from ansible_collections.opencloud.images.plugins.module_utils.images import (
-    MEMBER_STATUSES, SORT_DIRS, SORT_KEYS, STATUSES, VISIBILITIES, ImageService, list_filters,
-)
+from ansible_collections.opencloud.images.plugins.module_utils.images import SORT_DIRS, SORT_KEYS, VISIBILITIES, ImageService, list_filters
+from ansible_collections.opencloud.images.plugins.module_utils.markers import MEMBER_STATUS_FILTERS, STATUSES
 
 FILTERS = ("name", "server", "status", "visibility", "owner", "tags", "member_status", "properties", "sort_key", "sort_dir")
 
@@ -201,7 +200,7 @@ class ImageInfoModule(OpenCloudModule):
         visibility=dict(type="str", choices=list(VISIBILITIES)),
         owner=dict(type="str"),
         tags=dict(type="list", elements="str"),
-        member_status=dict(type="str", choices=list(MEMBER_STATUSES)),
+        member_status=dict(type="str", choices=list(MEMBER_STATUS_FILTERS)),
         properties=dict(type="dict"),
         sort_key=dict(type="str", no_log=False, choices=list(SORT_KEYS)),
         sort_dir=dict(type="str", choices=list(SORT_DIRS)),

@@ -63,14 +63,14 @@ options:
     description:
       - The status the consumer gives the share when O(consumer) is set.
     type: str
-    choices: [accepted, rejected, pending]
+    choices: [accepted, pending, rejected]
     default: accepted
   status:
     description:
       - Consumer side only, with this task's credentials being the consumer's; accept, reject or reset to pending the share
         of O(image) with this account.
     type: str
-    choices: [accepted, rejected, pending]
+    choices: [accepted, pending, rejected]
 '''
 
 EXAMPLES = r'''
@@ -143,13 +143,10 @@ from ansible_collections.opencloud.images.plugins.module_utils.auth import SECRE
 from ansible_collections.opencloud.images.plugins.module_utils.base import AUTH_ARGUMENT_SPEC, OpenCloudModule
 from ansible_collections.opencloud.images.plugins.module_utils.errors import AuthenticationError, ConfigError
 from ansible_collections.opencloud.images.plugins.module_utils.images import ImageService
+from ansible_collections.opencloud.images.plugins.module_utils.markers import MEMBER_STATUSES
 from ansible_collections.opencloud.images.plugins.module_utils.sharing import (
-    MEMBER_STATUSES, Sharer, answer_share, check_members, find_shared_image,
+    Sharer, answer_share, check_members, find_shared_image, member_view,
 )
-
-
-def member_view(members):
-    return dict((m["member_id"], m.get("status")) for m in members)
 
 
 class ImageShareModule(OpenCloudModule):
@@ -177,39 +174,28 @@ class ImageShareModule(OpenCloudModule):
         """Consumer side: this account's own answer to a share."""
         images = ImageService(self.cloud)
         image = find_shared_image(images, self.params["image"])
-        me = self.cloud.auth.project_id
-        if self.check_mode:
-            before = images.get_member(image["id"], me)
-            after = dict(before, status=self.params["status"])
-        else:
-            before, after = answer_share(images, image["id"], me, self.params["status"])
+        before, after = answer_share(images, image["id"], self.cloud.auth.project_id, self.params["status"],
+                                     apply=not self.check_mode)
         return dict(changed=before.get("status") != after.get("status"), image_id=image["id"], members=[after],
                     diff={"before": member_view([before]), "after": member_view([after])})
 
     def share(self):
         p = self.params
-        images = ImageService(self.cloud)
-        sharer = Sharer(images, self.cloud.auth.project_id, self.cloud.region)
+        sharer = Sharer(ImageService(self.cloud), self.cloud.auth.project_id, self.cloud.region)
         image = sharer.find_own_image(p["image"])
         members = check_members(p["members"], image["owner"])
-        current, add, remove = sharer.plan(image, members, p["state"])
+        plan = sharer.plan(image, members, p["state"])
         consumer = self.consumer_session(members) if p["consumer"] else None
-        before = member_view(current)
-        after = dict((m, s) for m, s in before.items() if m not in remove)
-        after.update((m, "pending") for m in add)
-        made_shared = False
-        if not self.check_mode:
-            made_shared = sharer.apply(image, add, remove)
+        made_shared = False if self.check_mode else sharer.apply(image, plan)
         if consumer is not None:
             me = consumer.auth.project_id
-            if not self.check_mode:
-                after[me] = answer_share(ImageService(consumer), image["id"], me, p["consumer_status"])[1]["status"]
-            else:
-                after[me] = p["consumer_status"]
-        changed = after != before or made_shared
-        members_after = [{"member_id": m, "status": s} for m, s in sorted(after.items())]
-        return dict(changed=changed, image_id=image["id"], members=members_after, added=add, removed=remove,
-                    visibility_changed=made_shared, diff={"before": before, "after": after})
+            # In check mode the consumer is not a member yet: it would answer as asked.
+            plan.after[me] = p["consumer_status"] if self.check_mode else \
+                answer_share(ImageService(consumer), image["id"], me, p["consumer_status"])[1]["status"]
+        members_after = [{"member_id": m, "status": s} for m, s in sorted(plan.after.items())]
+        return dict(changed=plan.after != plan.before or made_shared, image_id=image["id"], members=members_after,
+                    added=plan.add, removed=plan.remove, visibility_changed=made_shared,
+                    diff={"before": plan.before, "after": plan.after})
 
     def consumer_session(self, members):
         """The consumer's session; its account must be one of the members."""

@@ -194,12 +194,9 @@ api_trace:
   elements: str
 '''
 
-from ansible_collections.opencloud.images.plugins.module_utils.base import MOVER_ARGUMENT_SPEC, OpenCloudModule
-from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, OpenCloudError
-from ansible_collections.opencloud.images.plugins.module_utils.images import check_properties, check_tags
+from ansible_collections.opencloud.images.plugins.module_utils.base import MOVER_ARGUMENT_SPEC, OpenCloudModule, check_mover_options
 from ansible_collections.opencloud.images.plugins.module_utils.journal import RequestJournal
-from ansible_collections.opencloud.images.plugins.module_utils.tasks import TaskService
-from ansible_collections.opencloud.images.plugins.module_utils.transfer import RegionTransfer, check_mover_options, failure_with_leftovers
+from ansible_collections.opencloud.images.plugins.module_utils.transfer import RegionTransfer, check_copy_request, target_session
 
 
 class ImageTransferModule(OpenCloudModule):
@@ -217,51 +214,17 @@ class ImageTransferModule(OpenCloudModule):
 
     def run(self):
         p = self.params
-        check_mover_options(p)
-        if not p["target_region"].strip():
-            raise ConfigError("target_region must name a region, for example ORD.", option="target_region")
-        check_properties(p["properties"])
-        check_tags(p["tags"])
-        source = self.cloud
-        if source.region and source.region.lower() == p["target_region"].lower():
-            raise ConfigError("target_region is the image's own region (%s): a copy there is not needed; share the image "
-                              "with opencloud.images.image_share instead." % source.region, option="target_region")
-        target = source.in_region(p["target_region"])
-        target.endpoint("image")  # an unknown region fails here, naming the regions there are
-        mover = RegionTransfer(source, target, p["export_container"], p["target_container"], journal=RequestJournal(),
-                               timeout=p["timeout"], task_interval=p["task_poll_interval"], workers=p["workers"],
-                               cleanup=p["cleanup"])
-        image = mover.find_source(p["image"])
-        method = p["method"] if p["method"] != "auto" else choose_method(source, target)
-        result = dict(changed=False, source_image_id=image["id"], method=method, steps=mover.stage.steps, left=mover.stage.left)
-        if method == "tasks":
-            mover.check_exportable(image)
-        copy = mover.find_copy(image)
-        if copy is not None and copy.get("status") == "active":
-            mover.stage.step("copy %s already in %s" % (copy["id"], target.region))
-            return dict(result, image=copy, image_id=copy["id"])
-        if self.check_mode:
-            return dict(result, changed=True)
-        name = p["name"] or image.get("name")
-        tags = p["tags"] if p["tags"] is not None else image.get("tags")
-        try:
-            if method == "tasks":
-                new, copied = mover.by_tasks(image, name, p["properties"], tags)
-            else:
-                new, copied = mover.by_image_data(image, name, p["properties"], tags)
-        except OpenCloudError as exc:
-            raise failure_with_leftovers(exc, mover.stage)
-        return dict(result, changed=True, image=new, image_id=new["id"], transferred=copied)
-
-
-def choose_method(source, target):
-    """The tasks path where both regions have an object store and the source lets this account run tasks, else image data."""
-    for session in (source, target):
-        try:
-            session.endpoint("object-store")
-        except ConfigError:
-            return "image_data"
-    return "tasks" if TaskService(source).available() else "image_data"
+        mover_options = check_mover_options(p)
+        check_copy_request(p["target_region"], p["properties"], p["tags"])
+        transfer = RegionTransfer(self.cloud, target_session(self.cloud, p["target_region"]), p["export_container"],
+                                  p["target_container"], journal=RequestJournal(), **mover_options)
+        image, method, copy = transfer.plan(p["image"], p["method"])
+        result = dict(changed=copy is None, source_image_id=image["id"], method=method)
+        if copy is None and not self.check_mode:
+            copy, result["transferred"] = transfer.run(image, method, p["name"], p["properties"], p["tags"])
+        if copy is not None:
+            result.update(image=copy, image_id=copy["id"])
+        return dict(result, **transfer.log.as_result())
 
 
 def main():

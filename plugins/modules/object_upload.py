@@ -91,16 +91,11 @@ api_trace:
   elements: str
 '''
 
-import os
-
 from ansible_collections.opencloud.images.plugins.module_utils.base import OpenCloudModule
-from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError
 from ansible_collections.opencloud.images.plugins.module_utils.large_objects import (
-    check_workers, file_pieces, segment_bytes, stored_etag, upload_file,
+    check_workers, plan_upload, segment_bytes, send_upload, upload_names,
 )
-from ansible_collections.opencloud.images.plugins.module_utils.object_storage import (
-    ObjectStorageService, check_container_name, check_object_name,
-)
+from ansible_collections.opencloud.images.plugins.module_utils.object_storage import ObjectStorageService, check_container_name
 
 
 class ObjectUploadModule(OpenCloudModule):
@@ -118,37 +113,23 @@ class ObjectUploadModule(OpenCloudModule):
         container = check_container_name(p["container"])
         size = segment_bytes(p["segment_size"])
         check_workers(p["workers"])
-        if not p["paths"]:
-            raise ConfigError("paths is empty: give at least one file.", option="paths")
-        files = []
-        for path in p["paths"]:
-            if not os.path.isfile(path):
-                raise ConfigError("paths: %s is not a file." % path, option="paths")
-            name = check_object_name(p["prefix"] + os.path.basename(path), "prefix")
-            if name in [known for _path, known in files]:
-                raise ConfigError("paths: %s and %s would both be uploaded as %s (objects are named after the file name): "
-                                  "upload them in separate tasks with different prefixes." % (
-                                      dict((known, first) for first, known in files)[name], path, name), option="paths")
-            files.append((path, name))
+        files = upload_names(p["paths"], p["prefix"])
         store = ObjectStorageService(self.cloud, interface=p["interface"])
-        objects = []
-        for path, name in files:
-            entry = dict(path=path, object=name, bytes=os.path.getsize(path))
-            if self.check_mode:
-                pieces = file_pieces(path, size)
-                etag = stored_etag(pieces)
-                existing = store.head(container, name)
-                present = existing is not None and existing.etag == etag
-                entry.update(etag=etag, segments=len(pieces), action="present" if present else "upload")
-            else:
-                report = upload_file(store, path, container, name, size, workers=p["workers"])
-                if report is None:
-                    entry.update(etag=store.head(container, name).etag, action="present")
-                else:
-                    entry.update(etag=report.etag, segments=report.segments_total, action="uploaded")
-            objects.append(entry)
+        objects = [self.upload(store, plan_upload(store, path, container, name, size)) for path, name in files]
         changed = any(o["action"] in ("upload", "uploaded") for o in objects)
         return dict(changed=changed, objects=objects, container=container)
+
+    def upload(self, store, plan):
+        """The result entry of one file: what check mode would do, or what was done."""
+        entry = dict(path=plan.path, object=plan.name, bytes=plan.size, etag=plan.etag)
+        if self.check_mode:
+            entry.update(segments=len(plan.pieces), action="present" if plan.present else "upload")
+        elif plan.present:
+            entry.update(action="present")
+        else:
+            report = send_upload(store, plan, workers=self.params["workers"])
+            entry.update(etag=report.etag, segments=report.segments_total, action="uploaded")
+        return entry
 
 
 def main():

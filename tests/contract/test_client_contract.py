@@ -81,13 +81,16 @@ def test_find_by_name_and_id_and_filters_by_status_and_owner(backend, unique):
     assert list(images.list(list_filters(name=unique + "-one", status="queued"))) == []
 
 
-def test_token_cache_means_one_login_for_many_sessions(backend, tmp_path):
+def test_token_cache_means_one_login_for_many_sessions(backend, tmp_path, monkeypatch):
     cache = TokenCache(str(tmp_path))
+    logins = []
+    request_token = auth.request_token
+    monkeypatch.setattr(auth, "request_token", lambda *args: logins.append(args) or request_token(*args))
     before = backend.identity_requests() if backend.identity_counted else None
     sessions = [session(backend.params, cache=cache) for attempt in range(5)]
     for cloud in sessions:
         list(ImageService(cloud).list(limit=1))
-    assert sum(s.identity_requests for s in sessions) == 1
+    assert len(logins) == 1
     if backend.identity_counted:
         assert backend.identity_requests() - before == 1
 

@@ -14,8 +14,8 @@ from ansible_collections.opencloud.images.plugins.module_utils import auth
 from ansible_collections.opencloud.images.plugins.module_utils.cloud import CloudSession
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError
 from ansible_collections.opencloud.images.plugins.module_utils.images import ImageService
-from ansible_collections.opencloud.images.plugins.module_utils.transfer import SOURCE_IMAGE, SOURCE_REGION, RegionTransfer
-from ansible_collections.opencloud.images.plugins.modules.image_transfer import choose_method
+from ansible_collections.opencloud.images.plugins.module_utils.markers import SOURCE_IMAGE, SOURCE_REGION
+from ansible_collections.opencloud.images.plugins.module_utils.transfer import RegionTransfer, choose_method
 
 
 @pytest.fixture

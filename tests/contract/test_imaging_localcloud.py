@@ -14,7 +14,8 @@ from ansible_collections.opencloud.images.plugins.module_utils.cloud import Clou
 from ansible_collections.opencloud.images.plugins.module_utils.compute import ComputeService
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, NotFound, WaitFailed, WaitTimeout
 from ansible_collections.opencloud.images.plugins.module_utils.images import ImageService
-from ansible_collections.opencloud.images.plugins.module_utils.imaging import MARKER_REQUEST, ServerImager, request_key
+from ansible_collections.opencloud.images.plugins.module_utils.imaging import ServerImager, request_key
+from ansible_collections.opencloud.images.plugins.module_utils.markers import MARKER_REQUEST
 from ansible_collections.opencloud.images.plugins.module_utils.transport import HttpClient
 from localcloud.server import LocalCloud
 

@@ -8,7 +8,7 @@ import requests
 from ansible_collections.opencloud.images.plugins.module_utils import auth
 from ansible_collections.opencloud.images.plugins.module_utils.cloud import CloudSession
 from ansible_collections.opencloud.images.plugins.module_utils.images import ImageService
-from ansible_collections.opencloud.images.plugins.module_utils.imaging import COLLECTION, MARKER_CREATED_BY, MARKER_SERVER
+from ansible_collections.opencloud.images.plugins.module_utils.markers import COLLECTION, MARKER_CREATED_BY, MARKER_SERVER
 from ansible_collections.opencloud.images.plugins.module_utils.retention import Pruner
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)

@@ -19,9 +19,9 @@ def test_share_accept_reject_and_remove(sharing_backend, unique):
     image = owner.get(backend.make_image(unique, visibility="private"))
     sharer = Sharer(owner, backend.owner, backend.region)
     assert sharer.find_own_image(image["id"])["id"] == image["id"]
-    current, add, remove = sharer.plan(image, [consumer_id], "present")
-    assert (current, add, remove) == ([], [consumer_id], [])
-    made_shared = sharer.apply(image, add, remove)
+    plan = sharer.plan(image, [consumer_id], "present")
+    assert (plan.before, plan.add, plan.remove, plan.after) == ({}, [consumer_id], [], {consumer_id: "pending"})
+    made_shared = sharer.apply(image, plan)
     assert made_shared == backend.members_need_shared, "upstream wants visibility shared first, Rackspace does not"
     assert [(m["member_id"], m["status"]) for m in owner.members(image["id"])] == [(consumer_id, "pending")]
 
@@ -33,9 +33,9 @@ def test_share_accept_reject_and_remove(sharing_backend, unique):
     assert "only the member account" in err.value.message
     answer_share(consumer, image["id"], consumer_id, "rejected")
 
-    current, add, remove = sharer.plan(owner.get(image["id"]), [], "exact")
-    assert remove == [consumer_id], "a rejected member still counts as a member"
-    sharer.apply(image, add, remove)
+    plan = sharer.plan(owner.get(image["id"]), [], "exact")
+    assert plan.remove == [consumer_id], "a rejected member still counts as a member"
+    sharer.apply(image, plan)
     assert owner.members(image["id"]) == []
 
 

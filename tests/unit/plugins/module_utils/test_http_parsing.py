@@ -2,18 +2,16 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import email.utils
-
 from ansible_collections.opencloud.images.plugins.module_utils.errors import (
     AuthenticationError, NotFound, OverLimit, ServiceError, error_class_for_status,
 )
-from ansible_collections.opencloud.images.plugins.module_utils.transport import parse_fault, parse_retry_after
+from ansible_collections.opencloud.images.plugins.module_utils.transport import parse_fault
 from ansible_collections.opencloud.images.plugins.module_utils.redaction import MASK, Redactor
 
 
 def test_rackspace_fault_envelope():
     body = b'{"itemNotFound": {"code": 404, "message": "Image not found."}}'
-    assert parse_fault(body, "application/json") == ("itemNotFound", "Image not found.")
+    assert parse_fault(body) == ("itemNotFound", "Image not found.")
 
 
 def test_rackspace_conflict_with_details():
@@ -30,21 +28,13 @@ def test_glance_json_and_html():
     body = '{"message": "No image found with ID x<br /><br />\\n\\n\\n", "code": "404 Not Found", "title": "Not Found"}'
     assert parse_fault(body) == ("Not Found", "No image found with ID x")
     html = "<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1>No image found<br /></body></html>"
-    fault, message = parse_fault(html, "text/html; charset=UTF-8")
+    fault, message = parse_fault(html)
     assert fault is None and "No image found" in message and "<" not in message
 
 
 def test_plain_text_and_empty():
     assert parse_fault(b"Service Unavailable") == (None, "Service Unavailable")
     assert parse_fault(b"") == (None, "")
-
-
-def test_retry_after_seconds_and_http_date():
-    assert parse_retry_after("7") == 7
-    assert parse_retry_after(None) is None
-    assert parse_retry_after("soon") is None
-    date = email.utils.formatdate(1000 + 30, usegmt=True)
-    assert parse_retry_after(date, now=1000) == 30
 
 
 def test_status_mapping():

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from ansible_collections.opencloud.images.plugins.module_utils.token_cache import TokenCache, parse_expiry
+from ansible_collections.opencloud.images.plugins.module_utils.token_cache import TokenCache
 
 NOW = 1800000000
 
@@ -49,14 +49,6 @@ def test_invalidate_and_unreadable_files(tmp_path):
     assert cache.load("k1", "s") is None
     (tmp_path / "tokens" / "bad.json").write_text("{not json")
     assert cache.load("bad", "s") is None
-
-
-def test_parse_expiry_formats():
-    assert parse_expiry("2014-11-24T22:05:39.115Z") == 1416866739
-    assert parse_expiry("2014-11-24T22:05:39Z") == 1416866739
-    assert parse_expiry("2014-11-24T23:05:39+01:00") == 1416866739
-    assert parse_expiry("2014-11-24T22:05:39.000000") == 1416866739
-    assert parse_expiry("tomorrow") is None
 
 
 def test_lock_serialises_logins_across_processes(tmp_path):

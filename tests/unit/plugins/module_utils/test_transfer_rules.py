@@ -8,9 +8,10 @@ __metaclass__ = type
 
 import pytest
 
+from ansible_collections.opencloud.images.plugins.module_utils.base import check_mover_options
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError
 from ansible_collections.opencloud.images.plugins.module_utils.transfer import (
-    RegionTransfer, carried_properties, check_mover_options, exportable,
+    RegionTransfer, carried_properties, exportable,
 )
 
 
@@ -40,10 +41,10 @@ def test_a_copy_carries_custom_properties_but_not_the_platform_s_own():
 
 
 @pytest.mark.parametrize("params, option", [
-    ({"workers": 0, "timeout": 10, "task_poll_interval": 30}, "workers"),
-    ({"workers": 33, "timeout": 10, "task_poll_interval": 30}, "workers"),
-    ({"workers": 4, "timeout": 0, "task_poll_interval": 30}, "timeout"),
-    ({"workers": 4, "timeout": 10, "task_poll_interval": 0}, "task_poll_interval"),
+    ({"workers": 0, "timeout": 10, "task_poll_interval": 30, "cleanup": True}, "workers"),
+    ({"workers": 33, "timeout": 10, "task_poll_interval": 30, "cleanup": True}, "workers"),
+    ({"workers": 4, "timeout": 0, "task_poll_interval": 30, "cleanup": True}, "timeout"),
+    ({"workers": 4, "timeout": 10, "task_poll_interval": 0, "cleanup": True}, "task_poll_interval"),
 ])
 def test_option_bounds_name_the_option(params, option):
     with pytest.raises(ConfigError) as caught:

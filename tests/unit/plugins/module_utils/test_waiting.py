@@ -6,18 +6,7 @@ import pytest
 
 from ansible_collections.opencloud.images.plugins.module_utils.errors import WaitFailed, WaitTimeout
 from ansible_collections.opencloud.images.plugins.module_utils.waiting import wait_for
-
-
-class FakeClock:
-    """Time that advances only when the poller sleeps."""
-
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
+from ansible_collections.opencloud.images.tests.unit.plugins.module_utils.conftest import FakeClock
 
 
 def states(*values):
