@@ -14,14 +14,15 @@
 # caller's HOME must gain nothing but the dev home. It copies the working tree (tracked files plus untracked files
 # that are not ignored, plus .git) to $WORK/collections/ansible_collections/<namespace>/<name>, WORK being a fresh
 # temporary directory, and runs every stage from that copy:
-#   1 toolchain   2 services: real peers and MariaDB (started in the background at once, waited for before 7)
-#   3 local cloud   4 sanity   5 units (4 and 5: ansible-core 2.19, Python 3.11)
-#   6 sanity + units on ansible-core 2.21, Python 3.12 (at once with 4, in a copy of its own)   7 integration
-#   8 ansible-lint   9 roles (molecule scenarios, with the MariaDB; at once with 8)   10 build, what it ships (tests/tools/check_artifact.py), install,
+#   1 toolchain   2 services: real peers and MariaDB (started in the background at the start)   3 local cloud
+#   4 sanity   5 units (4 and 5: ansible-core 2.19, Python 3.11)   6 sanity + units on ansible-core 2.21, Python 3.12
+#   7 integration (every module and role has a target)   8 ansible-lint   9 roles (molecule scenarios, MariaDB)
+#   10 build, what it ships (tests/tools/check_artifact.py), install,
 #      ansible-doc, the playbooks by name, the shipped unit tests in the installed copy
 #   11 release: changelog fragments and a trial release, reproducible build, the reference docs (docs/build.sh)
 #   12 pytest (the AWX, execution-environment and pre-deploy hook tests use the tools venv through OPENCLOUD_TOOLS_BIN)
-# Each stage's time is printed, and a table of them at the end.
+# Stages that do not depend on each other run at once, in lanes (their output shown whole as each lane ends):
+# 4 | 6 | 5 then 7, then 9 | 8, 10, 11 | 12. Each stage's time is printed, and a table of them at the end.
 # It stops at the first failing stage and always cleans up: stops the local cloud, the peers and MariaDB,
 # removes WORK.
 #
@@ -75,7 +76,10 @@ mkdir -p "$HOME"
 touch "$WORK/started"
 COLLECTIONS=$WORK/collections
 CDIR=$COLLECTIONS/ansible_collections/$NS/$NAME
-CDIR2=$WORK/core$CORE2/ansible_collections/$NS/$NAME # stage 6's own copy, for its ansible-test beside stage 4's
+# Stages 4 and 6 run their ansible-test in copies of their own, beside the ansible-test of stages 5 and 7 in CDIR
+# (ansible-test keeps its state in the tree).
+SANITY_DIR=$WORK/sanity/ansible_collections/$NS/$NAME
+CORE2_DIR=$WORK/core$CORE2/ansible_collections/$NS/$NAME
 PEERS_DIR=$WORK/peers
 LC_PID=""
 MARIADB_PID=""
@@ -230,7 +234,8 @@ make_copy() {
   STAGE_T0=$(now_ms)
   printf '\n==== working copy: %s ====\n' "$CDIR"
   copy_tree "$CDIR"
-  copy_tree "$CDIR2"
+  copy_tree "$SANITY_DIR"
+  copy_tree "$CORE2_DIR"
   tar -C "$CDIR" --exclude=./.git -cf "$WORK/pristine.tar" .
   echo "$(find "$CDIR" -path "$CDIR/.git" -prune -o -type f -print | wc -l) files in $(fmt_ms $(($(now_ms) - STAGE_T0)))"
   CURRENT_STAGE=""
@@ -257,6 +262,21 @@ start_services() {
     >"$WORK/peers.log" 2>&1 &
   PEERS_PID=$!
 }
+# await_service NAME: NAME (mariadb, peers) is up, from a lane too (which cannot `wait` for the parent's jobs); a start
+# that failed fails here, with its log.
+await_service() {
+  local pid
+  pid=$([ "$1" = mariadb ] && echo "$MARIADB_PID" || echo "$PEERS_PID")
+  while [ ! -e "$WORK/$1.ready" ]; do
+    if ! kill -0 "$pid" 2>/dev/null && [ ! -e "$WORK/$1.ready" ]; then
+      cat "$WORK/$1.log" >&2
+      echo "test.sh: $1 did not start (above)" >&2
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
 stage_services() {
   local failed=0 ready
   wait "$MARIADB_PID" || failed=1
@@ -286,14 +306,13 @@ stage_localcloud() {
   start_localcloud "$CDIR/tests"
   local url=$LOCALCLOUD_URL
   export OPENCLOUD_LOCALCLOUD_URL=$url
-  # ansible-test does not pass the environment through to integration targets.
   mkdir -p tests/integration
   printf 'localcloud_url: "%s"\n' "$url" >tests/integration/integration_config.yml
   echo "OPENCLOUD_LOCALCLOUD_URL=$url (pid $LC_PID)"
 }
 
 # 4. ansible-test sanity, every test, and no ignore files
-stage_sanity() { stage_sanity_with "$PYV"; }
+stage_sanity() { (cd "$SANITY_DIR" && stage_sanity_with "$PYV"); }
 stage_sanity_with() {
   local ignores
   shopt -s nullglob
@@ -319,7 +338,7 @@ stage_units() {
 # its copy of the tree
 stage_core2() {
   (
-    cd "$CDIR2"
+    cd "$CORE2_DIR"
     VIRTUAL_ENV=$CORE2_VENV PATH=$CORE2_VENV/bin:$PATH core2_tests
   )
 }
@@ -334,11 +353,11 @@ core2_tests() {
 }
 
 # 7. ansible-test integration
+# (ansible-test does not pass the environment through to the targets: integration_config.yml does, with the local
+# cloud of stage 3 and the MariaDB of stage 2 for role_mysql_backup.)
 stage_integration() {
-  if [ -z "$(find tests/integration/targets -mindepth 1 -maxdepth 1 -type d -print -quit 2>/dev/null)" ]; then
-    note "skipped: no targets under tests/integration/targets"
-    return 0
-  fi
+  await_service mariadb
+  printf 'opencloud_mariadb: "%s"\n' "$OPENCLOUD_MARIADB" >>tests/integration/integration_config.yml
   ansible-test integration --python "$PYV" --color no
 }
 
@@ -485,23 +504,23 @@ cd "$CDIR"
 SERVICES_T0=$(now_ms)
 start_services
 stage 3 "local cloud" stage_localcloud
-# sanity on both ansible-core lines at once (ansible-core 2.21 in a copy of its own: ansible-test keeps state in the tree)
+# What needs neither the peers nor each other runs at once: sanity on both ansible-core lines beside units and
+# integration; then the roles beside lint, the build and the release checks, and beside pytest.
 if [ "$QUICK" = 1 ]; then
   skip 4 sanity --quick
-  stage 6 "ansible-core $CORE2 (py$PYV2)" stage_core2
+  lanes "6:ansible-core $CORE2 (py$PYV2):stage_core2" "5:units:stage_units;7:integration:stage_integration"
 else
-  lanes "4:sanity:stage_sanity" "6:ansible-core $CORE2 (py$PYV2):stage_core2"
+  lanes "4:sanity:stage_sanity" "6:ansible-core $CORE2 (py$PYV2):stage_core2" \
+    "5:units:stage_units;7:integration:stage_integration"
 fi
-stage 5 units stage_units
 stage 2 "services (waited for)" stage_services
-stage 7 integration stage_integration
 if [ "$QUICK" = 1 ]; then
   skip 8 ansible-lint --quick
-  stage 9 "roles (molecule)" stage_molecule
+  lanes "9:roles (molecule):stage_molecule" "10:build, install, docs:stage_build;11:release, reference:stage_release" \
+    "12:pytest:run_pytest"
 else
-  lanes "8:ansible-lint:stage_lint" "9:roles (molecule):stage_molecule"
+  lanes "9:roles (molecule):stage_molecule" \
+    "8:ansible-lint:stage_lint;10:build, install, docs:stage_build;11:release, reference:stage_release" \
+    "12:pytest:run_pytest"
 fi
-stage 10 "build, install, docs" stage_build
-stage 11 "release, reference" stage_release
-stage 12 pytest run_pytest
 check_user_home
