@@ -461,7 +461,8 @@ check_reproducible_build() {
   python tests/tools/compare_builds.py "$WORK"/build-a/*.tar.gz "$WORK"/build-b/*.tar.gz
 }
 
-# 12. pytest: the local cloud's own tests, the contract tests, the functional tests, the fault matrix
+# 12. pytest: the local cloud's own tests, the contract tests, the functional tests, the fault matrix. 4 workers on 2
+# cores: the tests wait (on ansible-playbook runs, Retry-After, slow answers) about as much as they compute.
 run_pytest() {
   local dirs=() d rc=0
   for d in tests/localcloud tests/contract tests/functional tests/reliability; do
@@ -472,7 +473,7 @@ run_pytest() {
     return 1
   fi
   PYTHONPATH=$COLLECTIONS:$CDIR/tests:$CDIR/tests/peers ANSIBLE_COLLECTIONS_PATH=$COLLECTIONS \
-    python -m pytest -q -p no:cacheprovider -n 2 "${dirs[@]}" || rc=$?
+    python -m pytest -q -p no:cacheprovider -n 4 "${dirs[@]}" || rc=$?
   if [ "$rc" = 5 ]; then
     echo "test.sh: pytest collected no tests in ${dirs[*]}" >&2
   fi
