@@ -21,6 +21,8 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=scripts/logs.sh
+. "$HERE/../../scripts/logs.sh"
 RUN_DIR="${1:?usage: start.sh RUN_DIR}"
 START_TIMEOUT="${MARIADB_START_TIMEOUT:-60}"
 HOST=127.0.0.1
@@ -80,13 +82,7 @@ OS_USER=$(id -un)
 failed() {  # MESSAGE [LOG...]: print the tails of those logs (default: the server's), stop the server, exit 1
     echo "start.sh: FAILED: $1" >&2
     shift
-    local f logs=("$@")
-    [ ${#logs[@]} -gt 0 ] || logs=("$LOG")
-    for f in "${logs[@]}"; do
-        [ -s "$f" ] || continue
-        echo "----- tail of $f -----" >&2
-        tail -n 25 "$f" >&2
-    done
+    show_log_tails "${@:-$LOG}"
     bash "$HERE/stop.sh" "$RUN_DIR" >&2 || true
     exit 1
 }

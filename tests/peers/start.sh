@@ -21,6 +21,8 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=scripts/logs.sh
+. "$HERE/../../scripts/logs.sh"
 RUN_DIR="${1:?usage: start.sh RUN_DIR [--swift-only]}"
 SWIFT_ONLY=0
 case "${2:-}" in
@@ -90,14 +92,11 @@ fi
 failed() {  # MESSAGE [LOG...]: print the tails of those logs (default: all), stop what was started, exit 1
     echo "start.sh: FAILED: $1" >&2
     shift
-    local f logs=("$@")
-    [ ${#logs[@]} -gt 0 ] || logs=("$RUN_DIR"/*.log "$KS"/*.log "$GL"/*.log "$GK"/*.log "$GK2"/*.log "$SW"/*.log "$SW"/*.out)
-    for f in "${logs[@]}"; do
-        case $f in */access.log) continue ;; esac
-        [ -s "$f" ] || continue
-        echo "----- tail of $f -----" >&2
-        tail -n 25 "$f" >&2
-    done
+    if [ $# -gt 0 ]; then
+        show_log_tails "$@"
+    else
+        show_log_tails "$RUN_DIR"/*.log "$KS"/*.log "$GL"/*.log "$GK"/*.log "$GK2"/*.log "$SW"/*.log "$SW"/*.out
+    fi
     bash "$HERE/stop.sh" "$RUN_DIR" >&2 || true
     exit 1
 }
