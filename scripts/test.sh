@@ -14,7 +14,8 @@
 # caller's HOME must gain nothing but the dev home. It copies the working tree (tracked files plus untracked files
 # that are not ignored, plus .git) to $WORK/collections/ansible_collections/<namespace>/<name>, WORK being a fresh
 # temporary directory, and runs every stage from that copy:
-#   1 toolchain   2 services: real peers and MariaDB (started in the background at the start)   3 local cloud
+#   1 toolchain   2 services: real peers and MariaDB (installed and started in the background from the start)
+#   3 local cloud
 #   4 sanity   5 units (4 and 5: ansible-core 2.19, Python 3.11)   6 sanity + units on ansible-core 2.21, Python 3.12
 #   7 integration (every module and role has a target)   8 ansible-lint   9 roles (molecule scenarios, MariaDB)
 #   10 build, what it ships (tests/tools/check_artifact.py), install,
@@ -499,11 +500,11 @@ printf 'opencloud.images tests: %s%s\n  repo %s\n  work %s%s\n  dev home %s\n' \
   "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$([ "$QUICK" = 1 ] && echo ' (--quick)')" "$REPO" "$WORK" \
   "$([ "${KEEP_WORK:-0}" = 1 ] && echo ' (kept: KEEP_WORK=1)')" "$OPENCLOUD_DEV_HOME"
 
-stage 1 toolchain stage_toolchain
 make_copy
 cd "$CDIR"
 SERVICES_T0=$(now_ms)
-start_services
+start_services # they need nothing of stage 1, which they overlap on a fresh machine
+stage 1 toolchain stage_toolchain
 stage 3 "local cloud" stage_localcloud
 # What needs neither the peers nor each other runs at once: sanity on both ansible-core lines beside units and
 # integration; then the roles beside lint, the build and the release checks, and beside pytest.
