@@ -5,6 +5,7 @@ import hashlib
 import http.client
 import json
 import os
+import time
 import tracemalloc
 from urllib.parse import urlsplit
 
@@ -533,13 +534,25 @@ def test_reset_after_bytes_cuts_a_download(lc, files):
     assert files("GET", "/box/data").content == b"x" * 100000
 
 
+def dropped_upload_logged(lc, path, timeout=10):
+    """The dropped PUT reaches the request log as 499 once its handler has ended, which may be after the client has
+    seen the connection go and moved on: wait for it (at most ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(entry["method"] == "PUT" and entry["path"].endswith(path) and entry["status"] == 499
+               for entry in control(lc, "GET", "requests")["requests"]):
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def test_reset_after_bytes_drops_an_upload(lc, files):
     files.put("/box")
     control(lc, "POST", "faults", json={"method": "PUT", "path_regex": "/box/", "reset_after_bytes": 5000})
     with pytest.raises(requests.exceptions.ConnectionError):
         files("PUT", "/box/up", data=b"u" * 200000)
     assert files("HEAD", "/box/up").status_code == 404
-    assert control(lc, "GET", "requests")["requests"][-2]["status"] == 499
+    assert dropped_upload_logged(lc, "/box/up")
     assert files.put("/box/up", b"u" * 200000).status_code == 201
 
 
