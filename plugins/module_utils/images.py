@@ -29,6 +29,10 @@ SERVER_PROPERTY = "instance_uuid"
 RESERVED_FILTERS = frozenset(("name", "status", "visibility", "member_status", "owner", "tag", "size_min", "size_max",
                               "sort_key", "sort_dir", "sort", "limit", "marker", "id", "created_at", "updated_at",
                               "protected", "os_hidden", "checksum", "os_hash_value"))
+# The reserved names that list_filters (and so image_info) takes as arguments of their own: a property named so is
+# pointed there. The other reserved names are Glance filters no option offers.
+FILTER_ARGUMENTS = {"name": "name", "status": "status", "visibility": "visibility", "member_status": "member_status",
+                    "owner": "owner", "tag": "tags", "sort_key": "sort_key", "sort_dir": "sort_dir"}
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
 
 
@@ -66,8 +70,9 @@ def list_filters(name=None, status=None, visibility=None, member_status=None, ow
     for key in sorted(properties):
         value = properties[key]
         if key in RESERVED_FILTERS:
-            raise ConfigError("properties.%s is a standard image field, not a custom property: use the %s option."
-                              % (key, key if key != "tag" else "tags"), option="properties")
+            raise ConfigError("properties.%s is a standard image field, not a custom property: %s." % (
+                key, "use the %s option" % FILTER_ARGUMENTS[key] if key in FILTER_ARGUMENTS
+                else "no option filters on it"), option="properties")
         if not key or "/" in key:
             raise ConfigError("properties has an invalid property name %r." % key, option="properties")
         if isinstance(value, bool):

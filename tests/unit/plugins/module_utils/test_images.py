@@ -34,6 +34,18 @@ def test_bad_filters_name_the_option(kwargs, option):
     assert err.value.option == option
 
 
+@pytest.mark.parametrize("field,advice", [
+    ("tag", "use the tags option"), ("member_status", "use the member_status option"),
+    ("os_hidden", "no option filters on it"), ("protected", "no option filters on it"),
+    ("checksum", "no option filters on it"), ("size_min", "no option filters on it"),
+    ("created_at", "no option filters on it"),
+])
+def test_a_standard_field_as_a_property_points_only_to_options_that_exist(field, advice):
+    with pytest.raises(ConfigError) as err:
+        list_filters(properties={field: "x"})
+    assert err.value.message.endswith(advice + ".") and err.value.option == "properties"
+
+
 def test_looks_like_id():
     assert looks_like_id(SERVER)
     assert not looks_like_id("web01")
