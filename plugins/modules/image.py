@@ -55,6 +55,8 @@ options:
   properties:
     description:
       - Custom properties to set (as text). A property set to V(null) is removed. Properties not listed are left alone.
+      - Booleans are stored as V(true) and V(false) (lowercase), the text C(opencloud.images.image_info) filters on,
+        so a property set here is found there.
       - Standard and read-only fields (status, owner, size...) and C(com.rackspace*) properties cannot be set.
     type: dict
   protected:
