@@ -117,7 +117,10 @@ operations:
   elements: dict
   sample: [{"op": "replace", "path": "/name", "value": "web01-golden"}]
 diff:
-  description: Name, tags, properties and protection before and after (shown with C(--diff)).
+  description:
+    - Name, tags, custom properties and protection before and after (shown with C(--diff)).
+    - The read-only fields the image service sets itself (C(created_at), C(updated_at), C(self), C(file), C(schema),
+      C(checksum)...) are not shown among the properties.
   returned: when the image exists
   type: dict
 api_trace:
