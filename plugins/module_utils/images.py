@@ -198,10 +198,15 @@ class ImageService(ServiceClient):
 
         Newer Glance answers 403 for an image that cannot have members (a private one): it has none.
         """
+        return self.member_listing(image_id)[0]
+
+    def member_listing(self, image_id):
+        """(the members, whether the image service refused to list them): upstream Glance (image API 2.5 and later)
+        refuses (403) on an image whose visibility does not allow members, Rackspace's API lists a private image's."""
         try:
-            return self.session.json("GET", self.url("images", image_id, "members")).get("members", [])
+            return self.session.json("GET", self.url("images", image_id, "members")).get("members", []), False
         except PermissionDenied:
-            return []
+            return [], True
 
     def get_member(self, image_id, member):
         return self.session.json("GET", self.url("images", image_id, "members", member))
