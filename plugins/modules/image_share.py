@@ -128,7 +128,7 @@ removed:
 visibility_changed:
   description:
     - Whether the image's visibility was (in check mode, would be) set to C(shared) first (upstream Glance's rule).
-    - Check mode predicts it as the real run does: upstream Glance refuses to list the members of a private image,
+    - Check mode predicts it as the real run does. Upstream Glance refuses to list the members of a private image,
       Rackspace's API lists them (and the image stays private).
   returned: owner side
   type: bool
