@@ -7,15 +7,16 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, WaitTimeout
-from ansible_collections.opencloud.images.plugins.module_utils.images import only_one, patch_operations
+from ansible_collections.opencloud.images.plugins.module_utils.images import READ_ONLY, only_one, patch_operations
 from ansible_collections.opencloud.images.plugins.module_utils.waiting import wait_for
 
-# Fields a diff leaves out of the properties (they have keys of their own, or are not changed here).
-_STANDARD = ("id", "name", "tags", "protected", "status", "visibility", "owner")
+# Fields a diff leaves out of the properties: those with keys of their own, those not changed here, and the
+# read-only ones the image service sets itself (created_at, updated_at, self, file, schema...), which are noise there.
+_STANDARD = frozenset(("id", "name", "tags", "protected", "status", "visibility", "owner")) | READ_ONLY
 
 
 def diff_view(image):
-    """What a diff shows: the fields an update changes."""
+    """What a diff shows: the fields an update changes (custom properties, not the read-only fields)."""
     if not image:
         return {}
     return {"name": image.get("name"), "tags": sorted(image.get("tags") or []), "protected": image.get("protected"),

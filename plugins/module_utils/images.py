@@ -40,6 +40,17 @@ def looks_like_id(value):
     return bool(_UUID.match(value or ""))
 
 
+def property_text(value):
+    """The text a custom property value is stored and filtered as (Glance keeps properties as strings).
+
+    Booleans are ``"true"``/``"false"`` both when a property is written and when images are filtered
+    on it, so what one module sets another finds; numbers and text are their ``str``.
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def list_filters(name=None, status=None, visibility=None, member_status=None, owner=None, tags=None,
                  server=None, properties=None, sort_key=None, sort_dir=None):
     """Query parameters (a list of pairs: ``tag`` repeats) for ``GET /v2/images``, checked first.
@@ -75,14 +86,10 @@ def list_filters(name=None, status=None, visibility=None, member_status=None, ow
                 else "no option filters on it"), option="properties")
         if not key or "/" in key:
             raise ConfigError("properties has an invalid property name %r." % key, option="properties")
-        if isinstance(value, bool):
-            value = "true" if value else "false"
-        elif isinstance(value, (int, float)):
-            value = str(value)
-        elif not isinstance(value, str):
+        if not isinstance(value, (str, int, float, bool)):
             raise ConfigError("properties.%s must be a string, number or boolean (custom properties are compared as "
                               "text); got %s." % (key, type(value).__name__), option="properties")
-        params.append((key, value))
+        params.append((key, property_text(value)))
     return params
 
 
@@ -196,10 +203,15 @@ class ImageService(ServiceClient):
 
         Newer Glance answers 403 for an image that cannot have members (a private one): it has none.
         """
+        return self.member_listing(image_id)[0]
+
+    def member_listing(self, image_id):
+        """(the members, whether the image service refused to list them): upstream Glance (image API 2.5 and later)
+        refuses (403) on an image whose visibility does not allow members, Rackspace's API lists a private image's."""
         try:
-            return self.session.json("GET", self.url("images", image_id, "members")).get("members", [])
+            return self.session.json("GET", self.url("images", image_id, "members")).get("members", []), False
         except PermissionDenied:
-            return []
+            return [], True
 
     def get_member(self, image_id, member):
         return self.session.json("GET", self.url("images", image_id, "members", member))
@@ -243,7 +255,7 @@ def check_properties(properties):
                               "got %s." % (key, type(value).__name__), option="properties")
         check_length("properties", key, "property name %r" % key[:40])
         if value is not None:
-            check_length("properties", str(value), "properties.%s" % key)
+            check_length("properties", property_text(value), "properties.%s" % key)
     return properties
 
 
@@ -278,6 +290,6 @@ def patch_operations(image, name=None, tags=None, properties=None, protected=Non
         if value is None:
             if key in image:
                 ops.append({"op": "remove", "path": "/" + key})
-        elif image.get(key) != str(value):
-            ops.append({"op": "replace" if key in image else "add", "path": "/" + key, "value": str(value)})
+        elif image.get(key) != property_text(value):
+            ops.append({"op": "replace" if key in image else "add", "path": "/" + key, "value": property_text(value)})
     return ops

@@ -37,15 +37,34 @@ def member_view(members):
 
 
 class SharePlan:
-    """The member changes of one run: ids to ``add`` and ``remove``, and the members ``before`` and ``after``
-    ({member id: status}; a new member is pending until it answers)."""
+    """The changes of one run, the same for check mode and the real run: member ids to ``add`` and ``remove``, the
+    members ``before`` and ``after`` ({member id: status}; a new member is pending until it answers), and the image's
+    ``visibility_before`` and ``visibility_after``.
 
-    def __init__(self, current, add, remove):
+    Upstream Glance (image API 2.5 and later) takes members only on a ``shared`` image and refuses (403) to list the
+    members of a private one (``members_refused``): adding members to it then makes it ``shared`` first. Rackspace's
+    API lists and takes members on a private image, which stays private.
+    """
+
+    def __init__(self, current, add, remove, visibility=None, members_refused=False):
         self.add = add
         self.remove = remove
         self.before = member_view(current)
         self.after = dict((m, s) for m, s in self.before.items() if m not in remove)
         self.after.update((m, "pending") for m in add)
+        self.visibility_before = visibility
+        self.visibility_after = "shared" if add and members_refused and visibility == "private" else visibility
+
+    @property
+    def visibility_changed(self):
+        return self.visibility_after != self.visibility_before
+
+    def diff(self):
+        """The diff: members (id: status) before and after, and ``visibility`` when the image's changes."""
+        before, after = dict(self.before), dict(self.after)
+        if self.visibility_changed:
+            before["visibility"], after["visibility"] = self.visibility_before, self.visibility_after
+        return {"before": before, "after": after}
 
 
 class Sharer:
@@ -70,21 +89,24 @@ class Sharer:
 
     def plan(self, image, members, state):
         """The :class:`SharePlan` for state present, absent or exact."""
-        current = self.images.members(image["id"])
+        current, refused = self.images.member_listing(image["id"])
         have = [m["member_id"] for m in current]
         if state == "absent":
-            return SharePlan(current, [], [m for m in members if m in have])
+            return SharePlan(current, [], [m for m in members if m in have], image.get("visibility"), refused)
         add = [m for m in members if m not in have]
         remove = [m for m in have if m not in members] if state == "exact" else []
-        return SharePlan(current, add, remove)
+        return SharePlan(current, add, remove, image.get("visibility"), refused)
 
     def apply(self, image, plan):
-        """Make the changes; return True when the image's visibility had to become ``shared`` first.
+        """Make the changes of ``plan``; return True when the image's visibility was set to ``shared``.
 
-        Rackspace's API takes members on a private image; upstream Glance (image API 2.5 and later)
-        answers 403 until the visibility is ``shared``, so that is set on the first such refusal.
+        The plan's visibility change is made first. Should the image service still refuse a member on a private
+        image (403), the visibility is set to ``shared`` then and the plan updated, so it says what was done.
         """
         made_shared = False
+        if plan.visibility_changed:
+            self._make_shared(image)
+            made_shared = True
         for member in plan.add:
             try:
                 self.images.add_member(image["id"], member)
@@ -93,8 +115,9 @@ class Sharer:
             except PermissionDenied:
                 if made_shared or image.get("visibility") != "private":
                     raise
-                self.images.update(image["id"], [{"op": "replace", "path": "/visibility", "value": "shared"}])
+                self._make_shared(image)
                 made_shared = True
+                plan.visibility_after = "shared"
                 self.images.add_member(image["id"], member)
         for member in plan.remove:
             try:
@@ -102,6 +125,9 @@ class Sharer:
             except NotFound:
                 continue
         return made_shared
+
+    def _make_shared(self, image):
+        self.images.update(image["id"], [{"op": "replace", "path": "/visibility", "value": "shared"}])
 
 
 def find_shared_image(images, reference):

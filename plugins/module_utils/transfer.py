@@ -20,6 +20,7 @@ import time
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, OpenCloudError, ServiceError, TransferError
 from ansible_collections.opencloud.images.plugins.module_utils.images import (
     READ_ONLY, RESERVED_FILTERS, ImageService, check_properties, check_tags, list_filters, only_one, patch_operations,
+    property_text,
 )
 from ansible_collections.opencloud.images.plugins.module_utils.large_objects import (
     CHUNK_BYTES, HashingStream, copy_large_object, delete_large_object, file_pieces, write_large_object,
@@ -310,7 +311,7 @@ class RegionTransfer(ImageMover):
             raise ConfigError("Image %s has no size: it holds no data to copy." % image["id"], option="image")
         fields = dict((k, image[k]) for k in ("disk_format", "container_format", "min_disk", "min_ram") if image.get(k) is not None)
         fields.update(name=name, visibility="private")
-        fields.update((k, str(v)) for k, v in self.properties_for(image, properties).items())
+        fields.update((k, property_text(v)) for k, v in self.properties_for(image, properties).items())
         if tags:
             fields["tags"] = list(tags)
         new = self.target_images.create(fields)

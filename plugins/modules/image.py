@@ -55,6 +55,8 @@ options:
   properties:
     description:
       - Custom properties to set (as text). A property set to V(null) is removed. Properties not listed are left alone.
+      - Booleans are stored as V(true) and V(false) (lowercase), the text C(opencloud.images.image_info) filters on,
+        so a property set here is found there.
       - Standard and read-only fields (status, owner, size...) and C(com.rackspace*) properties cannot be set.
     type: dict
   protected:
@@ -115,7 +117,10 @@ operations:
   elements: dict
   sample: [{"op": "replace", "path": "/name", "value": "web01-golden"}]
 diff:
-  description: Name, tags, properties and protection before and after (shown with C(--diff)).
+  description:
+    - Name, tags, custom properties and protection before and after (shown with C(--diff)).
+    - The read-only fields the image service sets itself (C(created_at), C(updated_at), C(self), C(file), C(schema),
+      C(checksum)...) are not shown among the properties.
   returned: when the image exists
   type: dict
 api_trace:

@@ -65,6 +65,8 @@ options:
   properties:
     description:
       - Custom properties the images must have, compared as text (for example C(com.example.image-of)).
+      - Booleans are compared as V(true) and V(false) (lowercase), the text C(opencloud.images.image) and
+        C(opencloud.images.image_transfer) store them as.
       - Standard fields (status, owner...) have options of their own and are refused here.
     type: dict
   sort_key:

@@ -20,8 +20,9 @@ description:
   - Sharing works only inside one region. An image not found in the region fails with that reminder; to reach an account
     in another region, copy the image there with C(opencloud.images.image_transfer) and share the copy.
   - Upstream Glance (image API 2.5 and later) wants an image's visibility to be C(shared) before it takes members; when
-    it refuses a member on a private image, the visibility is set to C(shared) and the member added again. Rackspace's
-    API takes members on private images as they are.
+    it refuses to list the members of a private image, the visibility is set to C(shared) before members are added
+    (and, should it refuse a member all the same, on that refusal). Rackspace's API takes members on private images as
+    they are.
   - Public images cannot be shared (everyone can use them already).
   - Rejected members still count as members, so O(state=exact) removes them if they are not listed.
 author:
@@ -31,10 +32,10 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    description: Reports the member changes (and the diff) without making them.
+    description: Reports the member changes and the visibility change (and the diff) without making them.
   diff_mode:
     support: full
-    description: Shows the member list before and after.
+    description: Shows the member list, and a change of the image's visibility, before and after.
 options:
   image:
     description:
@@ -125,13 +126,20 @@ removed:
   type: list
   elements: str
 visibility_changed:
-  description: Whether the image's visibility was set to C(shared) first (upstream Glance's rule).
+  description:
+    - Whether the image's visibility was (in check mode, would be) set to C(shared) first (upstream Glance's rule).
+    - Check mode predicts it as the real run does. Upstream Glance refuses to list the members of a private image,
+      Rackspace's API lists them (and the image stays private).
   returned: owner side
   type: bool
 diff:
-  description: Member ids and statuses before and after.
+  description:
+    - Member ids and statuses before and after.
+    - On the owner side, when the image's visibility changes (private to C(shared)), also C(visibility) before and
+      after.
   returned: always
   type: dict
+  sample: {"before": {"visibility": "private"}, "after": {"123456": "pending", "visibility": "shared"}}
 api_trace:
   description: The API calls made, with secrets masked.
   returned: when run with C(-vvvv)
@@ -186,16 +194,17 @@ class ImageShareModule(OpenCloudModule):
         members = check_members(p["members"], image["owner"])
         plan = sharer.plan(image, members, p["state"])
         consumer = self.consumer_session(members) if p["consumer"] else None
-        made_shared = False if self.check_mode else sharer.apply(image, plan)
+        if not self.check_mode:
+            sharer.apply(image, plan)
         if consumer is not None:
             me = consumer.auth.project_id
             # In check mode the consumer is not a member yet: it would answer as asked.
             plan.after[me] = p["consumer_status"] if self.check_mode else \
                 answer_share(ImageService(consumer), image["id"], me, p["consumer_status"])[1]["status"]
         members_after = [{"member_id": m, "status": s} for m, s in sorted(plan.after.items())]
-        return dict(changed=plan.after != plan.before or made_shared, image_id=image["id"], members=members_after,
-                    added=plan.add, removed=plan.remove, visibility_changed=made_shared,
-                    diff={"before": plan.before, "after": plan.after})
+        return dict(changed=plan.after != plan.before or plan.visibility_changed, image_id=image["id"],
+                    members=members_after, added=plan.add, removed=plan.remove,
+                    visibility_changed=plan.visibility_changed, diff=plan.diff())
 
     def consumer_session(self, members):
         """The consumer's session; its account must be one of the members."""

@@ -65,6 +65,7 @@ options:
   properties:
     description:
       - Properties to set on the new image, in addition to the source image's own custom properties (which are copied).
+      - Booleans are stored as V(true) and V(false) (lowercase), the text C(opencloud.images.image_info) filters on.
     type: dict
     default: {}
   tags:

@@ -71,6 +71,23 @@ def test_upstream_glance_rule_sets_the_visibility_to_shared(localcloud, playbook
     assert result["members"] == [{"member_id": "100002", "status": "pending"}]
 
 
+def test_check_mode_and_diff_show_the_visibility_change_of_upstream_glance(localcloud, playbook):
+    """issue 14 item 5: check mode said visibility_changed false where the real run made the image shared."""
+    control(localcloud, "POST", "config", json={"members_need_shared_visibility": True})
+    try:
+        image = own_image(localcloud, visibility="private")
+        run = playbook(play(localcloud, dict(share("would", image=image["id"], members=["100002"]), check_mode=True),
+                            share("share", image=image["id"], members=["100002"])), args=["--diff"])
+    finally:
+        control(localcloud, "POST", "config", json={"members_need_shared_visibility": False})
+    assert run.rc == 0, run.output
+    results = run.results()
+    expected = {"before": {"visibility": "private"}, "after": {"100002": "pending", "visibility": "shared"}}
+    for title in ("would", "share"):
+        assert results[title]["visibility_changed"] is True, title
+        assert results[title]["diff"] == expected, title
+
+
 def test_check_mode_shares_nothing(localcloud, playbook):
     image = own_image(localcloud)
     before = resources(localcloud)

@@ -64,3 +64,14 @@ def test_only_one_image_or_the_ids_to_choose_from():
     with pytest.raises(ConfigError) as err:
         only_one([{"id": "a", "created_at": "t1"}, {"id": "b", "created_at": "t2"}], "web")
     assert err.value.option == "image" and "a (created t1)" in err.value.message and "b (created t2)" in err.value.message
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_a_boolean_property_is_written_as_it_is_filtered_on(value):
+    """issue 14 item 2: the image module wrote "True" where image_info filters on "true"."""
+    from ansible_collections.opencloud.images.plugins.module_utils.images import patch_operations
+    written = patch_operations({"id": "x"}, properties={"keep": value})
+    assert written == [{"op": "add", "path": "/keep", "value": "true" if value else "false"}]
+    assert list_filters(properties={"keep": value}) == [("keep", written[0]["value"])]
+    # An image that already has the canonical text is left alone.
+    assert patch_operations({"id": "x", "keep": written[0]["value"]}, properties={"keep": value}) == []

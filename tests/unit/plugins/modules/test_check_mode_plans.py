@@ -14,16 +14,20 @@ IMAGE_ID = "11111111-1111-4111-8111-111111111111"
 class FakeImages:
     """An image service holding one image of the account; any change fails the test."""
 
-    def __init__(self, members=()):
+    def __init__(self, members=(), members_refused=False):
         self.image = {"id": IMAGE_ID, "name": "web", "owner": "100001", "visibility": "private", "tags": ["a"],
                       "protected": False, "com.example.keep": "1"}
         self._members = list(members)
+        self._refused = members_refused  # upstream Glance: no member list for a private image (403)
 
     def find(self, reference):
         return [self.image]
 
     def members(self, image_id):
         return self._members
+
+    def member_listing(self, image_id):
+        return self._members, self._refused
 
     def update(self, *args):
         raise AssertionError("check mode changed the image")
@@ -90,3 +94,22 @@ def test_upload_check_mode_uses_the_skip_test_of_the_real_upload(run_module, mon
                         check_mode=True, session=FakeSession())
     assert [(o["object"], o["action"]) for o in result["objects"]] == [("same.sql", "present"), ("grown.sql", "upload")]
     assert result["changed"]
+
+
+def test_share_check_mode_plans_upstream_glance_s_visibility_change(run_module, monkeypatch):
+    """issue 14 item 5: check mode reported visibility_changed false and no visibility in the diff."""
+    images = FakeImages(members_refused=True)
+    monkeypatch.setattr(image_share, "ImageService", lambda cloud: images)
+    result = run_module(image_share.ImageShareModule, {"image": "web", "members": ["200002"]},
+                        check_mode=True, session=FakeSession())
+    assert result["changed"] and result["visibility_changed"] is True
+    assert result["diff"] == {"before": {"visibility": "private"}, "after": {"200002": "pending", "visibility": "shared"}}
+
+
+def test_share_check_mode_keeps_a_private_image_private_where_members_are_listed(run_module, monkeypatch):
+    images = FakeImages()  # Rackspace: a private image has members
+    monkeypatch.setattr(image_share, "ImageService", lambda cloud: images)
+    result = run_module(image_share.ImageShareModule, {"image": "web", "members": ["200002"]},
+                        check_mode=True, session=FakeSession())
+    assert result["visibility_changed"] is False
+    assert result["diff"] == {"before": {}, "after": {"200002": "pending"}}
