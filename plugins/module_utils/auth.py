@@ -328,10 +328,8 @@ def request_token(config, http):
     try:
         response = http.request("POST", url, json_body=body, headers={"Accept": "application/json"})
     except AuthenticationError as exc:
-        raise AuthenticationError(
-            "The identity service at %s rejected the credentials (%s; %s): %s. Check them, and that they belong to "
-            "this identity service." % (config.auth_url, _who(config), config.source(_METHOD_SECRET[config.method]),
-                                        _fault_message(exc)), status=exc.status, fault=exc.fault, method="POST", url=url)
+        raise AuthenticationError(_refused_message(config, exc), status=exc.status, fault=exc.fault, method="POST",
+                                  url=url)
     except (NotFound, UnsupportedMediaType) as exc:
         raise _not_identity(config, exc.status)
     except BadRequest as exc:
@@ -357,6 +355,50 @@ def request_token(config, http):
 
 def _fault_message(exc):
     return exc.message.split(": ", 1)[-1]
+
+
+def _refused_message(config, exc):
+    """Why a login was refused (401), naming what to check: the credentials and, for a scoped login, the project.
+
+    Keystone answers the same 401 "The request you have made requires authentication." for a wrong password and for a
+    project that does not exist or on which the user has no role (the reason is only logged, or shown with
+    ``insecure_debug``), so a scoped v3 login names both possibilities. Asking again unscoped would tell them apart,
+    but a wrong password would then count twice towards Keystone's lockout: it is not done.
+    """
+    reason = _fault_message(exc).rstrip(" .") or "HTTP 401"
+    credentials = "%s; %s" % (_who(config), config.source(_METHOD_SECRET[config.method]))
+    project = _scope(config)
+    if project is None:
+        return ("The identity service at %s rejected the credentials (%s): %s. Check them, and that they belong to this "
+                "identity service." % (config.auth_url, credentials, reason))
+    what, options = project
+    same = ("Keystone gives this same answer for wrong credentials and for a project that does not exist%s or on which "
+            "the user has no role" % ("" if config.get("project_id") else " in that domain")) if config.version == "3" else \
+        "Either may be wrong"
+    return ("The identity service at %s rejected the credentials (%s) or the %s: %s. %s: check the credentials, and %s."
+            % (config.auth_url, credentials, what, reason, same, options))
+
+
+def _scope(config):
+    """(description, options to check) of the project a login is scoped to; None for an unscoped login."""
+    if config.method == "application_credential":
+        return None
+    if config.get("project_id"):
+        return ("project id %s (%s)" % (config.get("project_id"), config.source("project_id")),
+                "project_id (or use project_name with project_domain_name or project_domain_id)")
+    if not config.get("project_name"):
+        return None
+    what = "project '%s' (%s)" % (config.get("project_name"), config.source("project_name"))
+    if config.version != "3":
+        return what, "project_name (or use project_id)"
+    # The domain the login asked for, in _v3_body's order: the project's, else the user's, else "default".
+    domain = next((option for option in ("project_domain_id", "project_domain_name", "user_domain_id", "user_domain_name")
+                   if config.get(option)), None)
+    if domain:
+        what += " in domain %s (%s)" % (config.get(domain), config.source(domain))
+    else:
+        what += " in domain id default (neither project_domain_name nor project_domain_id is set)"
+    return what, "project_name, project_domain_name or project_domain_id (or use project_id)"
 
 
 def _who(config):
