@@ -116,24 +116,29 @@ class AuthConfig:
                          v.get("project_domain_name"), v.get("token") if self.method == "token" else None)
 
 
-def resolve(params, environ=None, cloud_files=None):
+def resolve(params, environ=None, cloud_files=None, env_credentials=True, fallbacks=None):
     """Build an :class:`AuthConfig` from module options, a clouds.yaml cloud and the environment.
 
     Precedence: task options, then the clouds.yaml entry named by ``cloud``, then environment
     variables. The auth method is chosen from the task and clouds.yaml first, so that a stray
     environment variable never turns an API-key login into a password login.
+
+    A second account of the same task (image_share's ``consumer``) passes ``env_credentials=False``: its clouds.yaml
+    and secure.yaml are found exactly as the task's own (``OS_CLIENT_CONFIG_FILE``/``OS_CLIENT_SECURE_FILE``, then the
+    standard places), but the credential variables (``OS_CLOUD``, ``OS_PASSWORD``, ``RAX_API_KEY``...) are the task's
+    account's and are not read for it. ``fallbacks`` (option: (value, source)) fill what nothing else sets.
     """
     environ = os.environ if environ is None else environ
     values = dict((k, v) for k, v in params.items() if k in AUTH_OPTIONS and v not in (None, ""))
     sources = dict((k, "option %s" % k) for k in values)
-    cloud = values.get("cloud") or environ.get("OS_CLOUD")
+    cloud = values.get("cloud") or (environ.get("OS_CLOUD") if env_credentials else None)
     if cloud:
         for key, value in load_cloud(cloud, environ, cloud_files).items():
             if key not in values:
                 values[key] = value
                 sources[key] = "%s in clouds.yaml cloud '%s'" % (key, cloud)
     primary = dict(values)
-    for option, names in ENV_FALLBACKS:
+    for option, names in ENV_FALLBACKS if env_credentials else ():
         if option in values:
             continue
         for name in names:
@@ -141,6 +146,10 @@ def resolve(params, environ=None, cloud_files=None):
                 values[option] = environ[name]
                 sources[option] = "%s (environment variable %s)" % (option, name)
                 break
+    for option, (value, source) in (fallbacks or {}).items():
+        if option not in values and value not in (None, ""):
+            values[option] = value
+            sources[option] = "%s (%s)" % (option, source)
     config = AuthConfig(values, sources)
     config.method = _choose_method(values, primary, sources)
     config.version = _choose_version(config)

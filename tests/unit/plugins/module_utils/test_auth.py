@@ -150,6 +150,46 @@ def test_os_cloud_environment_variable_selects_the_cloud(tmp_path):
     assert (config.method, config.version, config.region) == ("apikey", "2.0", "IAD")
 
 
+CONSUMER_CLOUDS = """
+clouds:
+  consumer-cloud:
+    auth:
+      auth_url: http://cloud/identity/v2.0
+      username: consumer
+    region_name: ORD
+"""
+
+
+def test_a_second_account_finds_clouds_yaml_through_os_client_config_file_as_the_task_does(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no clouds.yaml in the current directory
+    clouds = write(tmp_path / "awx-clouds.yaml", CONSUMER_CLOUDS)
+    secure = write(tmp_path / "awx-secure.yaml", "clouds:\n  consumer-cloud:\n    auth:\n      api_key: c-SECRET\n")
+    environ = {"OS_CLIENT_CONFIG_FILE": clouds, "OS_CLIENT_SECURE_FILE": secure}
+    task = auth.resolve({"cloud": "consumer-cloud"}, environ=environ)
+    second = auth.resolve({"cloud": "consumer-cloud"}, environ=environ, env_credentials=False)
+    assert second.values == task.values and second.sources == task.sources
+    assert (second.method, second.get("username"), second.get("api_key"), second.region) == \
+        ("apikey", "consumer", "c-SECRET", "ORD")
+
+
+def test_a_second_account_reads_no_credentials_of_the_environment_and_keeps_the_precedence(tmp_path):
+    clouds = write(tmp_path / "clouds.yaml", CONSUMER_CLOUDS)
+    environ = {"OS_CLOUD": "owner-cloud", "RAX_USERNAME": "demo", "RAX_API_KEY": "owner-SECRET", "RAX_TENANT_ID": "100001",
+               "RAX_REGION": "DFW"}
+    config = auth.resolve({"cloud": "consumer-cloud", "api_key": "c-SECRET", "region": "IAD"}, environ=environ,
+                          cloud_files=([clouds], []), env_credentials=False,
+                          fallbacks={"region": ("DFW", "this task's region")})
+    assert (config.get("username"), config.get("api_key"), config.get("project_id"), config.region) == \
+        ("consumer", "c-SECRET", None, "IAD")
+    from_cloud = auth.resolve({"cloud": "consumer-cloud", "api_key": "c-SECRET"}, environ=environ,
+                              cloud_files=([clouds], []), env_credentials=False,
+                              fallbacks={"region": ("DFW", "this task's region")})
+    assert from_cloud.region == "ORD", "clouds.yaml's region_name wins over the task's region"
+    with pytest.raises(ConfigError) as err:
+        auth.resolve({}, environ=environ, cloud_files=([clouds], []), env_credentials=False)
+    assert "owner-SECRET" not in err.value.message
+
+
 KEYSTONE_401 = "POST https://ks/v3/auth/tokens answered 401 Unauthorized: The request you have made requires authentication."
 
 
