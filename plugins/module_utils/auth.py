@@ -116,24 +116,29 @@ class AuthConfig:
                          v.get("project_domain_name"), v.get("token") if self.method == "token" else None)
 
 
-def resolve(params, environ=None, cloud_files=None):
+def resolve(params, environ=None, cloud_files=None, env_credentials=True, fallbacks=None):
     """Build an :class:`AuthConfig` from module options, a clouds.yaml cloud and the environment.
 
     Precedence: task options, then the clouds.yaml entry named by ``cloud``, then environment
     variables. The auth method is chosen from the task and clouds.yaml first, so that a stray
     environment variable never turns an API-key login into a password login.
+
+    A second account of the same task (image_share's ``consumer``) passes ``env_credentials=False``: its clouds.yaml
+    and secure.yaml are found exactly as the task's own (``OS_CLIENT_CONFIG_FILE``/``OS_CLIENT_SECURE_FILE``, then the
+    standard places), but the credential variables (``OS_CLOUD``, ``OS_PASSWORD``, ``RAX_API_KEY``...) are the task's
+    account's and are not read for it. ``fallbacks`` (option: (value, source)) fill what nothing else sets.
     """
     environ = os.environ if environ is None else environ
     values = dict((k, v) for k, v in params.items() if k in AUTH_OPTIONS and v not in (None, ""))
     sources = dict((k, "option %s" % k) for k in values)
-    cloud = values.get("cloud") or environ.get("OS_CLOUD")
+    cloud = values.get("cloud") or (environ.get("OS_CLOUD") if env_credentials else None)
     if cloud:
         for key, value in load_cloud(cloud, environ, cloud_files).items():
             if key not in values:
                 values[key] = value
                 sources[key] = "%s in clouds.yaml cloud '%s'" % (key, cloud)
     primary = dict(values)
-    for option, names in ENV_FALLBACKS:
+    for option, names in ENV_FALLBACKS if env_credentials else ():
         if option in values:
             continue
         for name in names:
@@ -141,6 +146,10 @@ def resolve(params, environ=None, cloud_files=None):
                 values[option] = environ[name]
                 sources[option] = "%s (environment variable %s)" % (option, name)
                 break
+    for option, (value, source) in (fallbacks or {}).items():
+        if option not in values and value not in (None, ""):
+            values[option] = value
+            sources[option] = "%s (%s)" % (option, source)
     config = AuthConfig(values, sources)
     config.method = _choose_method(values, primary, sources)
     config.version = _choose_version(config)
@@ -328,10 +337,8 @@ def request_token(config, http):
     try:
         response = http.request("POST", url, json_body=body, headers={"Accept": "application/json"})
     except AuthenticationError as exc:
-        raise AuthenticationError(
-            "The identity service at %s rejected the credentials (%s; %s): %s. Check them, and that they belong to "
-            "this identity service." % (config.auth_url, _who(config), config.source(_METHOD_SECRET[config.method]),
-                                        _fault_message(exc)), status=exc.status, fault=exc.fault, method="POST", url=url)
+        raise AuthenticationError(_refused_message(config, exc), status=exc.status, fault=exc.fault, method="POST",
+                                  url=url)
     except (NotFound, UnsupportedMediaType) as exc:
         raise _not_identity(config, exc.status)
     except BadRequest as exc:
@@ -357,6 +364,50 @@ def request_token(config, http):
 
 def _fault_message(exc):
     return exc.message.split(": ", 1)[-1]
+
+
+def _refused_message(config, exc):
+    """Why a login was refused (401), naming what to check: the credentials and, for a scoped login, the project.
+
+    Keystone answers the same 401 "The request you have made requires authentication." for a wrong password and for a
+    project that does not exist or on which the user has no role (the reason is only logged, or shown with
+    ``insecure_debug``), so a scoped v3 login names both possibilities. Asking again unscoped would tell them apart,
+    but a wrong password would then count twice towards Keystone's lockout: it is not done.
+    """
+    reason = _fault_message(exc).rstrip(" .") or "HTTP 401"
+    credentials = "%s; %s" % (_who(config), config.source(_METHOD_SECRET[config.method]))
+    project = _scope(config)
+    if project is None:
+        return ("The identity service at %s rejected the credentials (%s): %s. Check them, and that they belong to this "
+                "identity service." % (config.auth_url, credentials, reason))
+    what, options = project
+    same = ("Keystone gives this same answer for wrong credentials and for a project that does not exist%s or on which "
+            "the user has no role" % ("" if config.get("project_id") else " in that domain")) if config.version == "3" else \
+        "Either may be wrong"
+    return ("The identity service at %s rejected the credentials (%s) or the %s: %s. %s: check the credentials, and %s."
+            % (config.auth_url, credentials, what, reason, same, options))
+
+
+def _scope(config):
+    """(description, options to check) of the project a login is scoped to; None for an unscoped login."""
+    if config.method == "application_credential":
+        return None
+    if config.get("project_id"):
+        return ("project id %s (%s)" % (config.get("project_id"), config.source("project_id")),
+                "project_id (or use project_name with project_domain_name or project_domain_id)")
+    if not config.get("project_name"):
+        return None
+    what = "project '%s' (%s)" % (config.get("project_name"), config.source("project_name"))
+    if config.version != "3":
+        return what, "project_name (or use project_id)"
+    # The domain the login asked for, in _v3_body's order: the project's, else the user's, else "default".
+    domain = next((option for option in ("project_domain_id", "project_domain_name", "user_domain_id", "user_domain_name")
+                   if config.get(option)), None)
+    if domain:
+        what += " in domain %s (%s)" % (config.get(domain), config.source(domain))
+    else:
+        what += " in domain id default (neither project_domain_name nor project_domain_id is set)"
+    return what, "project_name, project_domain_name or project_domain_id (or use project_id)"
 
 
 def _who(config):

@@ -93,12 +93,13 @@ class OpenCloudModule:
             self._cloud = self.open_session(self.params)
         return self._cloud
 
-    def open_session(self, params, environ=None):
-        """A session for these auth options (``environ={}`` for a second account that must not read the environment)."""
+    def open_session(self, params, environ=None, env_credentials=True, fallbacks=None):
+        """A session for these auth options; a second account of the task gives ``env_credentials=False`` (see
+        auth.resolve: its clouds.yaml is found as the task's, the environment's credentials are the task's own)."""
         if params.get("api_timeout") is not None and params["api_timeout"] <= 0:
             raise ConfigError("api_timeout must be a positive number of seconds (how long one API call may take), not %s."
                               % params["api_timeout"], option="api_timeout")
-        config = auth.resolve(params, environ=environ)
+        config = auth.resolve(params, environ=environ, env_credentials=env_credentials, fallbacks=fallbacks)
         if not config.validate_certs:
             self.ansible.warn("validate_certs is false: TLS certificates of %s and every endpoint are not checked. "
                               "Use ca_cert for a private CA instead." % config.auth_url)

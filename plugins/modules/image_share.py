@@ -55,11 +55,79 @@ options:
     default: present
   consumer:
     description:
-      - Credentials of the consumer account, to accept the share in the same task. The same keys as this module's
-        authentication options (for example C(auth_url), C(username), C(api_key), C(password), C(project_name),
-        C(region)); nothing is read from the environment for it. The consumer must be one of O(members).
-      - Its secrets (C(api_key), C(password), C(token), C(application_credential_secret)) are masked in all output.
+      - Credentials of the consumer account, to accept the share in the same task. The consumer must be one of O(members).
+      - Its C(cloud) is looked up in the same C(clouds.yaml) and C(secure.yaml) as this task's own O(cloud)
+        (E(OS_CLIENT_CONFIG_FILE) and E(OS_CLIENT_SECURE_FILE) first, then the current directory, C(~/.config/openstack/)
+        and C(/etc/openstack/)), with the same precedence (a key given here wins over the cloud's). The environment's
+        credential variables (E(OS_CLOUD), E(OS_USERNAME), E(RAX_API_KEY)...) belong to this task's account and are not
+        read for the consumer. Without a region, the consumer works in this task's region.
+      - Its secrets are masked in all output.
     type: dict
+    suboptions:
+      cloud:
+        description: Name of a cloud in C(clouds.yaml), found as for O(cloud).
+        type: str
+      auth_url:
+        description: Identity endpoint, as O(auth_url).
+        type: str
+      identity_api_version:
+        description: Identity API version when O(consumer.auth_url) does not end in one.
+        type: str
+        choices: ['2.0', '3']
+      auth_type:
+        description: How to log in, as O(auth_type).
+        type: str
+        choices: [apikey, password, token, application_credential]
+      username:
+        description: User name.
+        type: str
+      user_id:
+        description: User id, instead of O(consumer.username) for Keystone v3 password logins.
+        type: str
+      api_key:
+        description: Rackspace API key.
+        type: str
+      password:
+        description: Password.
+        type: str
+      token:
+        description: A pre-issued token.
+        type: str
+      project_id:
+        description: Tenant or Keystone project id to scope the token to.
+        type: str
+        aliases: [tenant_id]
+      project_name:
+        description: Tenant or Keystone project name to scope the token to.
+        type: str
+        aliases: [tenant_name]
+      user_domain_id:
+        description: Keystone v3 domain id of the user.
+        type: str
+      user_domain_name:
+        description: Keystone v3 domain name of the user.
+        type: str
+      project_domain_id:
+        description: Keystone v3 domain id of the project.
+        type: str
+      project_domain_name:
+        description: Keystone v3 domain name of the project.
+        type: str
+      application_credential_id:
+        description: Keystone v3 application credential id.
+        type: str
+      application_credential_secret:
+        description: Keystone v3 application credential secret.
+        type: str
+      region:
+        description: Region of the consumer's catalog; default the cloud's C(region_name), else this task's region.
+        type: str
+      validate_certs:
+        description: Check TLS certificates (default V(true), or C(verify) from O(consumer.cloud)).
+        type: bool
+      ca_cert:
+        description: CA bundle to check TLS certificates against.
+        type: path
   consumer_status:
     description:
       - The status the consumer gives the share when O(consumer) is set.
@@ -147,7 +215,7 @@ api_trace:
   elements: str
 '''
 
-from ansible_collections.opencloud.images.plugins.module_utils.auth import SECRET_OPTIONS
+from ansible_collections.opencloud.images.plugins.module_utils.auth import AUTH_OPTIONS
 from ansible_collections.opencloud.images.plugins.module_utils.base import AUTH_ARGUMENT_SPEC, OpenCloudModule
 from ansible_collections.opencloud.images.plugins.module_utils.errors import AuthenticationError, ConfigError
 from ansible_collections.opencloud.images.plugins.module_utils.images import ImageService
@@ -157,12 +225,17 @@ from ansible_collections.opencloud.images.plugins.module_utils.sharing import (
 )
 
 
+# The consumer takes the authentication options (not api_timeout or token_cache, which are the task's), with their
+# types, aliases and no_log: Ansible validates them and masks the consumer's secrets in every output.
+CONSUMER_SPEC = dict((name, dict(spec)) for name, spec in AUTH_ARGUMENT_SPEC.items() if name in AUTH_OPTIONS)
+
+
 class ImageShareModule(OpenCloudModule):
     argument_spec = dict(
         image=dict(type="str", required=True),
         members=dict(type="list", elements="str"),
         state=dict(type="str", choices=["present", "absent", "exact"], default="present"),
-        consumer=dict(type="dict"),
+        consumer=dict(type="dict", options=CONSUMER_SPEC),
         consumer_status=dict(type="str", choices=list(MEMBER_STATUSES), default="accepted"),
         status=dict(type="str", choices=list(MEMBER_STATUSES)),
     )
@@ -170,10 +243,6 @@ class ImageShareModule(OpenCloudModule):
                          mutually_exclusive=[("status", "members"), ("status", "consumer")])
 
     def run(self):
-        # The consumer's secrets are masked in every output, like the task's own (its other keys stay readable).
-        for key in SECRET_OPTIONS:
-            if (self.params["consumer"] or {}).get(key):
-                self.ansible.no_log_values.add(self.params["consumer"][key])
         if self.params["status"]:
             return self.answer()
         return self.share()
@@ -208,14 +277,11 @@ class ImageShareModule(OpenCloudModule):
 
     def consumer_session(self, members):
         """The consumer's session; its account must be one of the members."""
-        unknown = sorted(set(self.params["consumer"]) - set(AUTH_ARGUMENT_SPEC))
-        if unknown:
-            raise ConfigError("consumer has unknown keys: %s; it takes the authentication options of this module."
-                              % ", ".join(unknown), option="consumer")
         params = dict(self.params["consumer"])
-        params.setdefault("region", self.cloud.region)
         try:
-            session = self.open_session(params, environ={})
+            # Found and ordered as the task's own credentials (auth.resolve), without the task's environment credentials.
+            session = self.open_session(params, env_credentials=False,
+                                        fallbacks={"region": (self.cloud.region, "this task's region")})
             account = session.auth.project_id
         except (ConfigError, AuthenticationError) as exc:
             raise ConfigError("consumer: %s" % exc.message, option="consumer")

@@ -32,6 +32,20 @@ def test_wrong_secret_is_a_clear_authentication_error(backend):
     assert "wrong-SECRET-value" not in err.value.message
 
 
+def test_wrong_project_is_named_not_blamed_on_the_password(backend, unique):
+    params = dict((k, v) for k, v in backend.params.items() if k not in ("project_id", "project_name"))
+    params["project_name"] = "no-such-project-" + unique
+    with pytest.raises(AuthenticationError) as err:
+        session(params).auth
+    message = err.value.message
+    assert err.value.status == 401
+    assert "project 'no-such-project-%s' (option project_name)" % unique in message
+    assert "project_name" in message and ".." not in message
+    if backend.params["auth_url"].rstrip("/").endswith("/v3"):
+        assert "in domain id default" in message and "project_domain_name" in message
+    assert backend.params.get("password", backend.params.get("api_key")) not in message
+
+
 def test_unknown_region_lists_the_offered_regions(backend):
     cloud = session(dict(backend.params, region="Atlantis"))
     with pytest.raises(ConfigError) as err:

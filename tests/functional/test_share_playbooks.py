@@ -4,8 +4,9 @@ import json
 import uuid
 
 import pytest
+import yaml
 
-from playbook_support import CONSUMER, CONSUMER_API_KEY, control, play, resources
+from playbook_support import CONSUMER, CONSUMER_API_KEY, DEMO_API_KEY, control, play, resources
 
 
 def share(title, **options):
@@ -32,6 +33,25 @@ def test_share_and_accept_in_one_task_then_the_consumer_sees_it(localcloud, play
     seen = playbook(play(localcloud, {"name": "mine now", "opencloud.images.image_info": {"visibility": "shared"}},
                          account=CONSUMER))
     assert image["id"] in [i["id"] for i in seen.results()["mine now"]["images"]]
+
+
+def test_consumer_cloud_is_found_in_os_client_config_file_as_awx_injects_it(localcloud, playbook, tmp_path):
+    """AWX's OpenStack credential writes a clouds.yaml and names it by OS_CLIENT_CONFIG_FILE: the consumer's cloud
+    must be found there, as the task's own is."""
+    image = own_image(localcloud)
+    clouds = tmp_path / "awx-clouds.yaml"
+    clouds.write_text(yaml.safe_dump({"clouds": {
+        "owner-cloud": {"auth": {"auth_url": localcloud.url + "/identity/v2.0", "username": "demo",
+                                 "api_key": DEMO_API_KEY}, "region_name": "DFW"},
+        "consumer-cloud": {"auth": {"auth_url": localcloud.url + "/identity/v2.0", "username": "consumer",
+                                    "api_key": CONSUMER_API_KEY}}}}))
+    run = playbook(yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, "tasks": [
+        share("share", cloud="owner-cloud", image=image["name"], members=["100002"], consumer={"cloud": "consumer-cloud"})]}]),
+        env={"OS_CLIENT_CONFIG_FILE": str(clouds)}, args=["--diff"])
+    assert run.rc == 0, run.output
+    assert run.results()["share"]["members"] == [{"member_id": "100002", "status": "accepted"}]
+    for secret in (DEMO_API_KEY, CONSUMER_API_KEY):
+        assert secret not in run.output and secret not in json.dumps(run.results())
 
 
 def test_two_plays_accept_reject_exact_and_absent(localcloud, playbook):
@@ -106,7 +126,8 @@ BAD_INPUT = [
      "not among members"),
     ("consumer with wrong key", {"members": ["100002"], "consumer": {"auth_url": "{url}/identity/v2.0", "username": "consumer",
                                                                      "api_key": "wrong-SECRET"}}, None, "consumer: "),
-    ("consumer with unknown keys", {"members": ["100002"], "consumer": {"user": "x"}}, None, "unknown keys: user"),
+    ("consumer with unknown keys", {"members": ["100002"], "consumer": {"user": "x"}}, None,
+     "Unsupported parameters for (opencloud.images.image_share) module: consumer.user"),
     ("public image", {"members": ["100002"]}, {"visibility": "public"}, "everyone can already use it"),
     ("owner answering", {"status": "accepted"}, None, "is not shared with account 100001"),
     ("status and members", {"status": "accepted", "members": ["100002"]}, None, "mutually exclusive"),

@@ -5,7 +5,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.opencloud.images.plugins.module_utils import auth
-from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError
+from ansible_collections.opencloud.images.plugins.module_utils.errors import AuthenticationError, ConfigError
 
 NO_FILES = ([], [])
 
@@ -148,6 +148,94 @@ def test_os_cloud_environment_variable_selects_the_cloud(tmp_path):
                                              "      username: demo\n      api_key: k-SECRET\n    region_name: IAD\n")
     config = resolve({}, {"OS_CLOUD": "rax"}, files=([clouds], []))
     assert (config.method, config.version, config.region) == ("apikey", "2.0", "IAD")
+
+
+CONSUMER_CLOUDS = """
+clouds:
+  consumer-cloud:
+    auth:
+      auth_url: http://cloud/identity/v2.0
+      username: consumer
+    region_name: ORD
+"""
+
+
+def test_a_second_account_finds_clouds_yaml_through_os_client_config_file_as_the_task_does(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no clouds.yaml in the current directory
+    clouds = write(tmp_path / "awx-clouds.yaml", CONSUMER_CLOUDS)
+    secure = write(tmp_path / "awx-secure.yaml", "clouds:\n  consumer-cloud:\n    auth:\n      api_key: c-SECRET\n")
+    environ = {"OS_CLIENT_CONFIG_FILE": clouds, "OS_CLIENT_SECURE_FILE": secure}
+    task = auth.resolve({"cloud": "consumer-cloud"}, environ=environ)
+    second = auth.resolve({"cloud": "consumer-cloud"}, environ=environ, env_credentials=False)
+    assert second.values == task.values and second.sources == task.sources
+    assert (second.method, second.get("username"), second.get("api_key"), second.region) == \
+        ("apikey", "consumer", "c-SECRET", "ORD")
+
+
+def test_a_second_account_reads_no_credentials_of_the_environment_and_keeps_the_precedence(tmp_path):
+    clouds = write(tmp_path / "clouds.yaml", CONSUMER_CLOUDS)
+    environ = {"OS_CLOUD": "owner-cloud", "RAX_USERNAME": "demo", "RAX_API_KEY": "owner-SECRET", "RAX_TENANT_ID": "100001",
+               "RAX_REGION": "DFW"}
+    config = auth.resolve({"cloud": "consumer-cloud", "api_key": "c-SECRET", "region": "IAD"}, environ=environ,
+                          cloud_files=([clouds], []), env_credentials=False,
+                          fallbacks={"region": ("DFW", "this task's region")})
+    assert (config.get("username"), config.get("api_key"), config.get("project_id"), config.region) == \
+        ("consumer", "c-SECRET", None, "IAD")
+    from_cloud = auth.resolve({"cloud": "consumer-cloud", "api_key": "c-SECRET"}, environ=environ,
+                              cloud_files=([clouds], []), env_credentials=False,
+                              fallbacks={"region": ("DFW", "this task's region")})
+    assert from_cloud.region == "ORD", "clouds.yaml's region_name wins over the task's region"
+    with pytest.raises(ConfigError) as err:
+        auth.resolve({}, environ=environ, cloud_files=([clouds], []), env_credentials=False)
+    assert "owner-SECRET" not in err.value.message
+
+
+KEYSTONE_401 = "POST https://ks/v3/auth/tokens answered 401 Unauthorized: The request you have made requires authentication."
+
+
+class RefusingHttp:
+    """An identity service that answers every login with Keystone's 401 (the same for a wrong password and project)."""
+
+    def request(self, method, url, **kwargs):
+        raise AuthenticationError(KEYSTONE_401, status=401, fault="Unauthorized", method=method, url=url)
+
+
+def refused(params, environ=None, files=NO_FILES):
+    with pytest.raises(AuthenticationError) as err:
+        auth.request_token(resolve(params, environ, files), RefusingHttp())
+    return err.value.message
+
+
+V3_LOGIN = {"auth_url": "https://ks/v3", "username": "demo", "password": "p-SECRET"}
+
+
+def test_refused_v3_login_to_a_project_name_names_the_project_its_domain_and_the_options():
+    message = refused(dict(V3_LOGIN, project_name="no-such-project", project_domain_name="Example"))
+    assert "project 'no-such-project' (option project_name) in domain Example (option project_domain_name)" in message
+    assert "rejected the credentials (user demo; option password) or the project" in message
+    for option in ("project_name", "project_domain_name", "project_domain_id", "project_id"):
+        assert option in message
+    assert ".." not in message and "SECRET" not in message
+
+
+def test_refused_v3_login_to_a_project_id_names_it_and_where_it_came_from():
+    message = refused(dict(V3_LOGIN), {"OS_PROJECT_ID": "4f1e0c"})
+    assert "project id 4f1e0c (project_id (environment variable OS_PROJECT_ID))" in message
+    assert "same answer for wrong credentials and for a project that does not exist" in message
+    assert ".." not in message and "SECRET" not in message
+
+
+def test_refused_v3_login_without_domain_says_the_default_domain_was_asked():
+    message = refused(dict(V3_LOGIN, project_name="team"))
+    assert "project 'team' (option project_name) in domain id default" in message
+
+
+def test_refused_unscoped_login_blames_only_the_credentials_and_has_one_period():
+    message = refused({"auth_url": "https://ks/v3", "application_credential_id": "ac1",
+                       "application_credential_secret": "s-SECRET"})
+    assert "rejected the credentials (application credential ac1; option application_credential_secret)" in message
+    assert "project" not in message
+    assert "requires authentication. Check them" in message and ".." not in message
 
 
 def test_parse_v2_and_v3_responses():
