@@ -64,6 +64,25 @@ def check_mover_options(params):
                 cleanup=params["cleanup"])
 
 
+class _AnsibleModule(AnsibleModule):
+    """AnsibleModule, failing on bad arguments with every message its validation found, not only the first.
+
+    The first may not name the option: a string given for a dict option whose suboptions are no_log fails ansible-core's
+    no_log scan first ("dictionary requested, could not parse JSON or key=value"), before the message that names it.
+    """
+
+    def __init__(self, *args, **kwargs):
+        self._validating = True
+        super().__init__(*args, **kwargs)
+        self._validating = False
+
+    def fail_json(self, msg, **kwargs):
+        result = getattr(self, "validation_result", None)
+        if getattr(self, "_validating", False) and result is not None and result.errors:
+            msg = "; ".join([msg] + [more for more in dict.fromkeys(result.errors.messages) if more not in msg])
+        super().fail_json(msg=msg, **kwargs)
+
+
 class OpenCloudModule:
     """Base class of every module: subclasses set ``argument_spec`` and implement ``run()``.
 
@@ -77,7 +96,7 @@ class OpenCloudModule:
     def __init__(self):
         spec = dict(AUTH_ARGUMENT_SPEC)
         spec.update(self.argument_spec)
-        self.ansible = AnsibleModule(argument_spec=spec, supports_check_mode=True, **self.module_kwargs)
+        self.ansible = _AnsibleModule(argument_spec=spec, supports_check_mode=True, **self.module_kwargs)
         self.params = self.ansible.params
         self.trace = [] if self.ansible._verbosity >= 4 else None
         self._cloud = None

@@ -121,9 +121,7 @@ CASES = [
          {"image": "${own_image}", "members": ["100002"], "consumer_status": "maybe"}, "consumer_status", ["must be one of"],
          "out of range"),
     case("share-consumer-not-a-dict", "image_share", {"image": "${own_image}", "members": ["100002"], "consumer": "consumer"},
-         "consumer", ["convert to dict"], "wrong type",
-         bug="ansible-core: a dict option with no_log suboptions given a string fails in the no_log scan first, with "
-             "'dictionary requested, could not parse JSON or key=value', which does not name the option"),
+         "consumer", ["convert to dict"], "wrong type"),
     case("share-image-of-another-region", "image_share", {"image": "web01-2026-11-20", "members": ["100002"], "region": "ORD"},
          "image", ["No image 'web01-2026-11-20' in region ORD", "image_transfer"], "wrong region"),
     # image_transfer
