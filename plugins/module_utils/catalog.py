@@ -71,8 +71,9 @@ class ServiceCatalog:
     def as_dicts(self):
         return [e.as_dict() for e in self.endpoints]
 
-    def regions(self):
-        return sorted(set(e.region for e in self.endpoints if e.region))
+    def regions(self, service_type=None):
+        """The regions of the catalog, or of one service of it."""
+        return sorted(set(e.region for e in self.endpoints if e.region and service_type in (None, e.service_type)))
 
     def service_types(self):
         return sorted(set("%s (%s)" % (e.service_type, e.service_name) for e in self.endpoints))

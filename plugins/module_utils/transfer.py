@@ -151,7 +151,14 @@ def target_session(source, target_region):
         raise ConfigError("target_region is the image's own region (%s): a copy there is not needed; share the image "
                           "with opencloud.images.image_share instead." % source.region, option="target_region")
     target = source.in_region(target_region)
-    target.endpoint("image")  # an unknown region fails here, naming the regions there are
+    try:
+        target.endpoint("image")  # an unknown region fails here
+    except ConfigError as error:
+        if error.option != "region":
+            raise
+        raise ConfigError("target_region %s is not a region of this account's image service; set target_region to one of "
+                          "%s." % (target_region, ", ".join(target.auth.catalog.regions("image"))),
+                          option="target_region") from None
     return target
 
 

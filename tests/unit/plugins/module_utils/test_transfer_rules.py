@@ -6,13 +6,43 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from types import SimpleNamespace
+
 import pytest
 
 from ansible_collections.opencloud.images.plugins.module_utils.base import check_mover_options
+from ansible_collections.opencloud.images.plugins.module_utils.catalog import ServiceCatalog
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError
 from ansible_collections.opencloud.images.plugins.module_utils.transfer import (
-    RegionTransfer, carried_properties, exportable,
+    RegionTransfer, carried_properties, exportable, target_session,
 )
+
+
+CATALOG = ServiceCatalog.from_dicts([
+    {"type": "image", "name": "cloudImages", "region": region, "interface": "public",
+     "url": "https://%s.images.example/v2" % region.lower()} for region in ("DFW", "ORD")])
+
+
+class CatalogSession:
+    """The region handling of CloudSession over CATALOG."""
+
+    def __init__(self, region="DFW"):
+        self.region = region
+        self.auth = SimpleNamespace(catalog=CATALOG)
+
+    def in_region(self, region):
+        return CatalogSession(region)
+
+    def endpoint(self, service_type):
+        return CATALOG.endpoint(service_type, self.region)
+
+
+def test_an_unknown_target_region_names_target_region_and_the_regions_there_are():
+    with pytest.raises(ConfigError) as err:
+        target_session(CatalogSession(), "SYD")
+    assert err.value.option == "target_region"
+    assert err.value.message == "target_region SYD is not a region of this account's image service; set target_region to one of DFW, ORD."
+    assert target_session(CatalogSession(), "ORD").region == "ORD"
 
 
 @pytest.mark.parametrize("image, reason", [
