@@ -121,7 +121,7 @@ def test_an_unknown_target_region_names_the_regions_there_are(localcloud, playbo
     run = playbook(play(localcloud, transfer("copy", image=image["id"], target_region="SYD")))
     assert run.rc != 0
     result = run.results()["copy"]
-    assert result["option"] == "region" and "DFW, IAD, ORD" in result["msg"]
+    assert result["option"] == "target_region" and "DFW, IAD, ORD" in result["msg"]
 
 
 def fixed_vhd(path, data_bytes=2 * 1024 * 1024):
