@@ -88,7 +88,7 @@ class ServiceCatalog:
         if not of_type:
             raise ConfigError("The service catalog has no '%s' service; it offers: %s." % (
                 service_type, ", ".join(self.service_types()) or "nothing"))
-        regions = sorted(set(e.region for e in of_type if e.region))
+        regions = self.regions(service_type)
         if region:
             in_region = [e for e in of_type if (e.region or "").lower() == region.lower()]
             if not in_region:
