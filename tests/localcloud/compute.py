@@ -21,7 +21,12 @@ SERVICE = "compute"
 PATH_RE = re.compile(r"^/regions/[^/]+/compute(/|$)")
 blueprint = Blueprint(SERVICE, __name__, url_prefix="/regions/<region>/compute/v2/<tenant>")
 
-MAX_IMAGE_META = 40  # Rackspace's absolute limit maxImageMeta
+# Rackspace's absolute limits (docs-cloud-servers general-api-info/limits.rst)
+MAX_IMAGE_META = 40
+MAX_SERVER_META = 40
+MAX_PERSONALITY = 5
+MAX_PERSONALITY_SIZE = 1000
+MAX_INSTANCES = 100
 # nova.api.openstack.compute.views.servers.ViewBuilder._progress_statuses / _fault_statuses
 PROGRESS_STATUSES = ("ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE")
 FAULT_STATUSES = ("ERROR", "DELETED")
@@ -184,9 +189,9 @@ def show_server(server_id):
 def limits():
     with current_state().lock:
         used = sum(1 for server in current_state().servers[g.region].values() if server.tenant_id == g.tenant)
-    return json_response({"limits": {"rate": rate_limits.limits_view(current_state(), g.tenant), "absolute": {"maxImageMeta": MAX_IMAGE_META, "maxServerMeta": 40, "maxPersonality": 5,
-                                                              "maxPersonalitySize": 1000, "maxTotalInstances": 100,
-                                                              "totalInstancesUsed": used}}})
+    absolute = {"maxImageMeta": MAX_IMAGE_META, "maxServerMeta": MAX_SERVER_META, "maxPersonality": MAX_PERSONALITY,
+                "maxPersonalitySize": MAX_PERSONALITY_SIZE, "maxTotalInstances": MAX_INSTANCES, "totalInstancesUsed": used}
+    return json_response({"limits": {"rate": rate_limits.limits_view(current_state(), g.tenant), "absolute": absolute}})
 
 
 # POST /servers/<id>/action
@@ -334,4 +339,3 @@ def delete_image(image_id):
             raise ComputeError(403, "You are not allowed to delete the image.")
         state.delete_image(g.region, image_id)
     return "", 204
-

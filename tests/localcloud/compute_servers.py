@@ -26,11 +26,7 @@ blueprint = Blueprint("servers", __name__)
 PUBLIC_NET = "00000000-0000-0000-0000-000000000000"  # Rackspace PublicNet, label "public"
 SERVICE_NET = "11111111-1111-1111-1111-111111111111"  # ServiceNet, label "private"
 NETWORK_LABELS = {PUBLIC_NET: "public", SERVICE_NET: "private"}
-MAX_SERVER_META = 40
-MAX_PERSONALITY = 5
-MAX_PERSONALITY_SIZE = 1000
 MAX_USER_DATA = 65535
-MAX_INSTANCES = 100
 UNPROCESSABLE = "Unable to process the contained instructions"  # legacy v2 (and Rackspace) 422
 # Rebuild fields: Rackspace / v2.0, then those later microversions add (nova servers.py _rebuild schemas).
 REBUILD_FIELDS = ("imageRef", "name", "adminPass", "metadata", "personality", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig",
@@ -86,8 +82,8 @@ def _metadata(value):
     """nova.compute.api._check_metadata_properties_quota: at most maxServerMeta items, keys and values of 1-255 characters."""
     if not isinstance(value, dict):
         raise compute.ComputeError(400, "Invalid metadata")
-    if len(value) > MAX_SERVER_META:
-        raise compute.ComputeError(403, f"Maximum number of metadata items exceeds {MAX_SERVER_META}")
+    if len(value) > compute.MAX_SERVER_META:
+        raise compute.ComputeError(403, f"Maximum number of metadata items exceeds {compute.MAX_SERVER_META}")
     for key, item in value.items():
         if not key:
             raise compute.ComputeError(400, "Metadata property key blank.")
@@ -104,7 +100,7 @@ def _personality(value):
     """Rackspace's maxPersonality files of at most maxPersonalitySize bytes, contents in base64 (legacy v2 texts)."""
     if not isinstance(value, list):
         raise compute.ComputeError(400, "Invalid personality")
-    if len(value) > MAX_PERSONALITY:
+    if len(value) > compute.MAX_PERSONALITY:
         raise compute.ComputeError(413, "Personality file limit exceeded")
     files = []
     for entry in value:
@@ -116,7 +112,7 @@ def _personality(value):
             contents = base64.b64decode(str(entry["contents"]), validate=True)
         except (binascii.Error, ValueError):
             raise compute.ComputeError(400, f"Personality content for {entry['path']} cannot be decoded") from None
-        if len(contents) > MAX_PERSONALITY_SIZE:
+        if len(contents) > compute.MAX_PERSONALITY_SIZE:
             raise compute.ComputeError(413, "Personality file content too long")
         files.append(entry["path"])
     return files
@@ -253,8 +249,8 @@ def create_server():
     with state.lock:
         key_name, public_key = _key(entity.get("key_name"))
         used = sum(1 for server in state.servers[g.region].values() if server.tenant_id == g.tenant)
-        if used >= MAX_INSTANCES:
-            raise compute.ComputeError(403, f"Quota exceeded for instances: Requested 1, but already used {used} of {MAX_INSTANCES} instances")
+        if used >= compute.MAX_INSTANCES:
+            raise compute.ComputeError(403, f"Quota exceeded for instances: Requested 1, but already used {used} of {compute.MAX_INSTANCES} instances")
         server = state.add_server(g.region, g.tenant, name, image_id=None if boot_from_volume else image["id"], boot_from_volume=boot_from_volume,
                                   status="BUILD", metadata=metadata, flavor=flavor["id"], disk_config=disk_config)
         server.networks = networks

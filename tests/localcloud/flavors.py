@@ -150,4 +150,3 @@ def show_flavor(flavor_id):
 @blueprint.get("/flavors/<flavor_id>/os-extra_specs")
 def flavor_extra_specs(flavor_id):
     return json_response({"extra_specs": dict(_found(flavor_id)["OS-FLV-WITH-EXT-SPECS:extra_specs"])})
-

@@ -7,11 +7,10 @@ Messages: nova/api/openstack/compute/legacy_v2/contrib/keypairs.py and nova/exce
 import base64
 import binascii
 import hashlib
-import os
 import struct
-import subprocess
-import tempfile
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Blueprint, g, request
 
 from . import compute
@@ -42,13 +41,12 @@ def fingerprint(public_key):
 
 
 def generate_key_pair():
-    """(private key, public key) of a new RSA key, made with OpenSSH's ssh-keygen as Nova's is made with a crypto library."""
-    with tempfile.TemporaryDirectory(prefix="localcloud-keypair-") as directory:
-        path = os.path.join(directory, "key")
-        subprocess.run(["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-C", "Generated-by-Nova", "-f", path], check=True,
-                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        with open(path, encoding="ascii") as private, open(path + ".pub", encoding="ascii") as public:
-            return private.read(), public.read().strip()
+    """(private key, public key) of a new 2048-bit RSA key, as nova.crypto.generate_key_pair makes them: the private key in
+    the traditional PEM form (``-----BEGIN RSA PRIVATE KEY-----``), the public key commented ``Generated-by-Nova``."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption())
+    public = key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+    return private.decode("ascii"), f"{public.decode('ascii')} Generated-by-Nova"
 
 
 def user_keypairs(state, region, user_id):

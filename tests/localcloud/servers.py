@@ -275,8 +275,10 @@ class Server:
                 self.access_ipv6 if self.access_ipv6 is not None else found.get(6, ""))
 
     def describe(self):
-        """For the control API's state dump: every field, hidden ones included."""
-        return {**asdict(self), "status": self.status, "power_state": self.power_state, "host_id": self.host_id}
+        """For the control API's state dump: every field, hidden ones included, but not the user data (it may hold secrets)."""
+        fields = asdict(self)
+        fields["user_data"] = None if self.user_data is None else "(set)"
+        return {**fields, "status": self.status, "power_state": self.power_state, "host_id": self.host_id}
 
 
 @dataclass

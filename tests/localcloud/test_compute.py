@@ -13,7 +13,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from localcloud.__main__ import compute_config
-from localcloud.app import create_app
 from localcloud.compute import BOOT_FROM_VOLUME
 from localcloud.seed import FORTIGATE, UBUNTU, WINDOWS, default_seed, stable_id
 from localcloud.server import LocalCloud
@@ -40,23 +39,8 @@ class FakeClock:
 
 
 @pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
 def state(clock):
     return CloudState(default_seed(), clock=clock, config={"image_phase_seconds": PHASES})
-
-
-@pytest.fixture
-def client(state):
-    return create_app(state).test_client()
-
-
-@pytest.fixture
-def demo(client):
-    return headers_for(client, DEMO)
 
 
 def ok(response, status=200):

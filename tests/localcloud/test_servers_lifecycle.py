@@ -16,7 +16,7 @@ from localcloud.compute_servers import PUBLIC_NET, SERVICE_NET
 from localcloud.rate_limits import RACKSPACE_RATE_LIMITS
 from localcloud.seed import CENTOS, UBUNTU, WINDOWS, default_seed, stable_id
 from localcloud.state import CloudState
-from localcloud.test_compute import FakeClock, ok
+from localcloud.test_compute import ok
 from localcloud.test_localcloud import CONSUMER, DEMO, headers_for
 
 COMPUTE = "/regions/DFW/compute/v2/100001"
@@ -27,25 +27,10 @@ WINDOWS_ID = stable_id("image", "DFW", WINDOWS)
 
 
 @pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
 def state(clock):
     cloud_state = CloudState(default_seed(), clock=clock, config={"server_phase_seconds": PHASES, "guest_sshd": False})
     yield cloud_state
     cloud_state.close()
-
-
-@pytest.fixture
-def client(state):
-    return create_app(state).test_client()
-
-
-@pytest.fixture
-def demo(client):
-    return headers_for(client, DEMO)
 
 
 def create(client, headers, region="DFW", **fields):
@@ -86,7 +71,7 @@ def test_create_answers_202_with_the_password_and_the_build_moves_to_active(clie
     assert response.headers["Location"] == f"http://localhost{COMPUTE}/servers/{server_id}"
     assert response.headers["X-Compute-Request-Id"].startswith("req-")
     seen = []
-    for _ in range(4):
+    for _second in range(4):
         server = show(client, demo, server_id)
         seen.append(states(server) + (server["OS-EXT-STS:vm_state"], server["OS-EXT-STS:power_state"]))
         clock.advance(1)
@@ -199,7 +184,7 @@ def test_rebuild_keeps_id_and_addresses_and_takes_the_new_image(client, demo, cl
     assert body["id"] == server_id and body["image"]["id"] == CENTOS_ID and body["status"] == "REBUILD" and body["progress"] == 0
     assert body["adminPass"] == "pass-SECRET-1" and body["name"] == "rebuilt"
     seen = []
-    for _ in range(3):
+    for _second in range(3):
         seen.append(states(show(client, demo, server_id)))
         clock.advance(1)
     assert seen == [("REBUILD", "rebuilding", 0), ("REBUILD", "rebuild_block_device_mapping", 0), ("REBUILD", "rebuild_spawning", 50)]
@@ -296,7 +281,7 @@ def public_key(directory=None):
 
 def test_key_pairs_generate_import_list_delete(client, demo):
     made = ok(client.post(f"{COMPUTE}/os-keypairs", headers=demo, json={"keypair": {"name": "made"}}))["keypair"]
-    assert made["private_key"].startswith("-----BEGIN OPENSSH PRIVATE KEY-----") and made["public_key"].startswith("ssh-rsa ")
+    assert made["private_key"].startswith("-----BEGIN RSA PRIVATE KEY-----") and made["public_key"].startswith("ssh-rsa ")
     assert len(made["fingerprint"].split(":")) == 16 and made["user_id"] == DEMO["user_id"]
     key = public_key()
     imported = ok(client.post(f"{COMPUTE}/os-keypairs", headers=demo, json={"keypair": {"name": "mine", "public_key": key}}))["keypair"]
@@ -316,7 +301,7 @@ def test_key_pairs_generate_import_list_delete(client, demo):
 # rate limits
 
 def test_rate_limits_are_off_by_default_then_per_account_and_per_window(client, demo, clock):
-    for _ in range(5):
+    for _request in range(5):
         ok(client.get(f"{COMPUTE}/flavors", headers=demo))
     rules = [dict(rule, value=2) if rule["method"] == "GET" else rule for rule in RACKSPACE_RATE_LIMITS]
     ok(client.post("/_localcloud/config", json={"rate_limits": rules}))
