@@ -70,6 +70,12 @@ def test_flavors(conn):
     assert conn.compute.get_flavor("general1-8").ram == 8192
 
 
+def test_server_lists_page_through_servers_links(conn):
+    everything = [server.id for server in conn.compute.servers()]
+    assert len(everything) > 3
+    assert [server.id for server in conn.compute.servers(details=False, limit=2)] == everything
+
+
 def test_key_pairs(conn, name):
     made = conn.compute.create_keypair(name=name)
     assert made.private_key.startswith("-----BEGIN") and made.fingerprint and made.public_key.startswith("ssh-rsa ")

@@ -8,6 +8,7 @@ images.py, views/, common.py); where Rackspace documents otherwise, Rackspace wi
 import json
 import re
 import uuid
+from urllib.parse import urlencode
 
 from flask import Blueprint, g, request
 
@@ -160,6 +161,32 @@ def _listed_servers():
     return sorted(servers, key=lambda server: (server.created, server.id), reverse=True)
 
 
+def _paged_servers(view):
+    """``{"servers": [...]}`` of the listed servers after ``marker``, at most ``limit`` of them; a full page also gets
+    ``servers_links`` with the next page's URL (nova.api.openstack.common.ViewBuilder._get_collection_links)."""
+    servers = _listed_servers()
+    marker, limit = request.args.get("marker"), request.args.get("limit")
+    if marker is not None:
+        ids = [server.id for server in servers]
+        if marker not in ids:
+            raise ComputeError(400, f"marker [{marker}] not found")
+        servers = servers[ids.index(marker) + 1:]
+    body = {}
+    if limit is not None:
+        try:
+            limit = int(limit)
+        except ValueError:
+            raise ComputeError(400, "limit param must be an integer") from None
+        if limit < 0:
+            raise ComputeError(400, "limit param must be positive")
+        if limit and len(servers) > limit:
+            servers = servers[:limit]
+        if limit and len(servers) == limit:
+            query = urlencode([(key, value) for key, value in request.args.items(multi=True) if key != "marker"] + [("marker", servers[-1].id)])
+            body["servers_links"] = [{"href": f"{request.base_url}?{query}", "rel": "next"}]
+    return {"servers": [view(server) for server in servers], **body}
+
+
 def owned_server(server_id):
     server = current_state().servers[g.region].get(server_id)
     if server is None or server.tenant_id != g.tenant:
@@ -170,13 +197,13 @@ def owned_server(server_id):
 @blueprint.get("/servers")
 def list_servers():
     with current_state().lock:
-        return json_response({"servers": [summary("servers", server.id, server.name) for server in _listed_servers()]})
+        return json_response(_paged_servers(lambda server: summary("servers", server.id, server.name)))
 
 
 @blueprint.get("/servers/detail")
 def list_servers_detail():
     with current_state().lock:
-        return json_response({"servers": [server_view(server) for server in _listed_servers()]})
+        return json_response(_paged_servers(server_view))
 
 
 @blueprint.get("/servers/<server_id>")

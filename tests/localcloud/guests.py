@@ -4,7 +4,7 @@ Each server made by ``POST /servers`` gets its own loopback address (127.0.0.2, 
 127.0.0.0/8 to ``lo``). While the server is ACTIVE a real OpenSSH ``sshd`` (Debian's openssh-server) listens there, on one
 port shared by every guest of this local cloud (port 22 would need root and collide with a host sshd): one sshd per server,
 with a throwaway ed25519 host key made at boot (a rebuild boots again, so the host key changes as on a real rebuild),
-public-key login only, for the user running the local cloud, the server's key pair as the only authorized key, and
+public-key login only (no forwarding), for the user running the local cloud, the server's key pair as the only authorized key, and
 ``OPENCLOUD_SERVER_ID``, ``OPENCLOUD_IMAGE_ID``, ``OPENCLOUD_SERVER_NAME`` in the session's environment.
 
 No leftovers: every sshd is started by one long-lived launcher thread through ``setpriv --pdeathsig TERM``, so it gets
@@ -103,7 +103,7 @@ class Guests:
         settings = [f"ListenAddress {server.guest_address}:{self.port}", f"HostKey {host_key}", "PidFile none",
                     f"AuthorizedKeysFile {authorized}", "StrictModes no", "UsePAM no", "PasswordAuthentication no",
                     "KbdInteractiveAuthentication no", "PubkeyAuthentication yes", "PermitRootLogin prohibit-password",
-                    f"AllowUsers {self.user}", "Subsystem sftp internal-sftp",
+                    f"AllowUsers {self.user}", "DisableForwarding yes", "Subsystem sftp internal-sftp",
                     f'SetEnv "OPENCLOUD_SERVER_ID={server.id}" "OPENCLOUD_IMAGE_ID={_quoted(image_id)}" '
                     f'"OPENCLOUD_SERVER_NAME={_quoted(server.name)}"']
         with open(config, "w", encoding="ascii", errors="replace") as handle:
@@ -152,11 +152,6 @@ class Guests:
         for server_id in list(self.processes):
             self.stop(server_id)
         self._next = 0
-
-    def close(self):
-        """Stop every sshd and remove the directory (the object is unusable afterwards)."""
-        self._finalizer()
-        self._launcher.shutdown(wait=False)
 
     def describe(self, servers):
         """For the control API's state: the shared port, the login user, and each guest's address and sshd."""

@@ -89,6 +89,20 @@ def test_create_answers_202_with_the_password_and_the_build_moves_to_active(clie
     assert [entry["id"] for entry in listed] == [server_id]
 
 
+def test_server_lists_page_with_limit_and_marker(client, demo):
+    everything = [server["id"] for server in ok(client.get(f"{COMPUTE}/servers", headers=demo))["servers"]]
+    first = ok(client.get(f"{COMPUTE}/servers/detail?limit=4&name=.", headers=demo))
+    assert [server["id"] for server in first["servers"]] == everything[:4]
+    next_url = first["servers_links"][0]["href"]
+    assert first["servers_links"][0]["rel"] == "next" and f"marker={everything[3]}" in next_url and "name=." in next_url
+    second = ok(client.get(next_url.replace("http://localhost", ""), headers=demo))
+    assert [server["id"] for server in second["servers"]] == everything[4:8]
+    last = ok(client.get(f"{COMPUTE}/servers?limit=4&marker={everything[7]}", headers=demo))
+    assert [server["id"] for server in last["servers"]] == everything[8:] and "servers_links" not in last
+    fault(client.get(f"{COMPUTE}/servers?marker=nope", headers=demo), 400, "badRequest", "marker [nope] not found")
+    fault(client.get(f"{COMPUTE}/servers?limit=x", headers=demo), 400, "badRequest", "limit param must be an integer")
+
+
 def test_networks_attach_only_what_is_listed(client, demo, clock):
     service_only = created(client, demo, networks=[{"uuid": SERVICE_NET}])
     both = created(client, demo, name="verify-2", networks=[{"uuid": SERVICE_NET}, {"uuid": PUBLIC_NET}])
