@@ -8,6 +8,7 @@ images.py, views/, common.py); where Rackspace documents otherwise, Rackspace wi
 import json
 import re
 import uuid
+from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from flask import Blueprint, g, request
@@ -145,10 +146,32 @@ def _name_pattern(expression):
         raise ComputeError(500, INTERNAL_ERROR) from None  # the database refuses the expression
 
 
+def _parse_time(text):
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _changes_since(text):
+    """The ``changes-since`` filter: an ISO 8601 time (UTC when it has no offset)."""
+    try:
+        moment = _parse_time(text)
+    except ValueError:
+        raise ComputeError(400, "Invalid changes-since value") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def _listed_servers():
-    """The tenant's servers in the region that the query's filters keep, newest first; unknown filters are ignored, as in Nova."""
+    """The tenant's servers in the region that the query's filters keep, newest first; unknown filters are ignored, as in Nova.
+
+    With ``changes-since`` only servers updated since then, deleted ones too (status DELETED; docs-cloud-servers
+    general-api-info/efficient-polling.rst).
+    """
     args = request.args
-    servers = [server for server in current_state().servers[g.region].values() if server.tenant_id == g.tenant]
+    state = current_state()
+    servers = [server for server in state.servers[g.region].values() if server.tenant_id == g.tenant]
+    if "changes-since" in args:
+        since = _changes_since(args["changes-since"])
+        deleted = [server for server in state.deleted_servers[g.region].values() if server.tenant_id == g.tenant]
+        servers = [server for server in servers + deleted if _parse_time(server.updated) >= since]
     if "name" in args:
         pattern = _name_pattern(args["name"])
         servers = [server for server in servers if pattern.search(server.name)]

@@ -1,5 +1,5 @@
 """The server lifecycle on the compute endpoint: create, delete, and the rebuild, os-stop, os-start and
-os-getConsoleOutput actions, plus os-instance-actions (routed on compute.py's blueprint by app.py).
+os-getConsoleOutput actions, plus a server's addresses (ips) and os-instance-actions (routed on compute.py's blueprint by app.py).
 
 Shapes and messages: Rackspace Cloud Servers v2 (docs-cloud-servers) and legacy Nova v2 (nova/api/openstack/compute/
 legacy_v2/servers.py, nova/exception.py), as collected in /work/shared/reference/restore-and-verify.md §1.1-1.4. A request
@@ -364,6 +364,23 @@ def _console_output(server_id, argument):
 
 compute.ACTIONS.update({"rebuild": _rebuild, "os-stop": _power("stop", "stop", ("active", "error")),
                         "os-start": _power("start", "start", ("stopped",)), "os-getConsoleOutput": _console_output})
+
+
+# addresses (nova.api.openstack.compute.ips)
+
+@blueprint.get("/servers/<server_id>/ips")
+def server_ips(server_id):
+    with current_state().lock:
+        return json_response({"addresses": compute.owned_server(server_id).addresses()})
+
+
+@blueprint.get("/servers/<server_id>/ips/<label>")
+def server_network_ips(server_id, label):
+    with current_state().lock:
+        addresses = compute.owned_server(server_id).addresses()
+    if label not in addresses:
+        raise compute.ComputeError(404, "Instance is not a member of specified network")
+    return json_response({label: addresses[label]})
 
 
 # os-instance-actions

@@ -10,7 +10,7 @@ build    scheduling (0), block_device_mapping (0), networking (25), spawning (50
 rebuild  rebuilding (0), rebuild_block_device_mapping (0), rebuild_spawning (50)       ACTIVE (SHUTOFF if it was), or ERROR
 stop     powering-off                                                                  SHUTOFF
 start    powering-on                                                                   ACTIVE
-delete   deleting                                                                      gone (404)
+delete   deleting                                                                      gone (404; DELETED in changes-since)
 =======  ============================================================================  ===================================
 
 (nova/compute/task_states.py; the REBUILD status of stopped and failed servers from nova.api.openstack.common._STATE_MAP.)
@@ -159,7 +159,8 @@ def apply(state, job, index):
     server.task_state, server.progress = None, None
     failed = False
     if job.process == "delete":
-        del state.servers[job.region][job.server_id]
+        server.vm_state = "deleted"  # kept for lists with changes-since (Rackspace: deleted servers show there for 30 days)
+        state.deleted_servers[job.region][job.server_id] = state.servers[job.region].pop(job.server_id)
     elif job.process == "stop":
         server.vm_state = "stopped"
     else:

@@ -35,7 +35,7 @@ ACTIVE_TASK_STATUSES = {"rebooting": "REBOOT", "rebooting_hard": "HARD_REBOOT", 
 TASK_STATES = IMAGE_TASK_STATES + tuple(ACTIVE_TASK_STATUSES) + BUILD_TASK_STATES + ("powering-off", "powering-on", "deleting")
 # Nova status -> vm_state, and the power state (nova.compute.power_state) of a server in that vm_state.
 VM_STATES = {"ACTIVE": "active", "BUILD": "building", "SHUTOFF": "stopped", "PAUSED": "paused", "SUSPENDED": "suspended", "ERROR": "error"}
-POWER_STATES = {"active": 1, "building": 0, "stopped": 4, "paused": 3, "suspended": 7, "error": 0}
+POWER_STATES = {"active": 1, "building": 0, "stopped": 4, "paused": 3, "suspended": 7, "error": 0, "deleted": 0}
 # Stopped and failed servers being rebuilt show REBUILD too (nova.api.openstack.common._STATE_MAP).
 REBUILDING_VM_STATES = ("active", "stopped", "error")
 # nova.compute.api.API.snapshot: @check_instance_state(vm_state=[ACTIVE, STOPPED, PAUSED, SUSPENDED]) and task_state None
@@ -241,6 +241,8 @@ class Server:
             return ACTIVE_TASK_STATUSES.get(self.task_state, "ACTIVE")
         if self.vm_state in REBUILDING_VM_STATES and self.task_state in REBUILD_TASK_STATES:
             return "REBUILD"
+        if self.vm_state == "deleted":  # only seen in lists with changes-since
+            return "DELETED"
         return next(status for status, vm_state in VM_STATES.items() if vm_state == self.vm_state)
 
     @property
@@ -262,6 +264,8 @@ class Server:
             public_v4 = self.guest_address
         elif self.guest_address:
             private_v4 = self.guest_address
+        if self.vm_state == "deleted":
+            return {}
         every = {"public": [{"addr": public_v4, "version": 4},
                             {"addr": f"2001:4800:7817:104:be76:4eff:fe{octets[2]:02x}:{octets[3]:02x}{octets[4]:02x}", "version": 6}],
                  "private": [{"addr": private_v4, "version": 4}]}

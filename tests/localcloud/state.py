@@ -175,6 +175,7 @@ class CloudState:
             self.members = {}  # image id -> {tenant: member status}
             self.member_times = {}  # image id -> {tenant: (created_at, updated_at)}, as Glance shows them
             self.servers = {region: {} for region in self.regions}
+            self.deleted_servers = {region: {} for region in self.regions}  # what GET /servers?changes-since= still shows
             self.jobs = {}  # image id -> SnapshotJob, while the snapshot is in progress
             self.request_log = []
             self.faults = []

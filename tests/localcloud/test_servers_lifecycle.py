@@ -113,6 +113,10 @@ def test_networks_attach_only_what_is_listed(client, demo, clock):
     assert server["accessIPv4"] == "" and server["accessIPv6"] == ""
     assert sorted(show(client, demo, both)["addresses"]) == ["private", "public"]
     assert show(client, demo, none)["addresses"] == {}
+    assert ok(client.get(f"{COMPUTE}/servers/{service_only}/ips", headers=demo)) == {"addresses": server["addresses"]}
+    assert ok(client.get(f"{COMPUTE}/servers/{both}/ips/public", headers=demo)) == {"public": show(client, demo, both)["addresses"]["public"]}
+    fault(client.get(f"{COMPUTE}/servers/{service_only}/ips/public", headers=demo), 404, "itemNotFound",
+          "Instance is not a member of specified network")
 
 
 BAD_CREATES = [
@@ -254,6 +258,10 @@ def test_delete_answers_204_then_the_server_is_gone(client, demo, clock):
     clock.advance(2)
     fault(client.get(f"{COMPUTE}/servers/{server_id}", headers=demo), 404, "itemNotFound", "Instance could not be found")
     assert server_id not in [entry["id"] for entry in ok(client.get(f"{COMPUTE}/servers", headers=demo))["servers"]]
+    changed = ok(client.get(f"{COMPUTE}/servers/detail?changes-since=2026-11-26T12:00:06Z", headers=demo))["servers"]
+    assert [(entry["id"], entry["status"], entry["addresses"]) for entry in changed] == [(server_id, "DELETED", {})]
+    assert ok(client.get(f"{COMPUTE}/servers?changes-since=2026-11-26T12:00:08", headers=demo))["servers"] == []
+    fault(client.get(f"{COMPUTE}/servers?changes-since=yesterday", headers=demo), 400, "badRequest", "Invalid changes-since value")
 
 
 def test_console_output_length(client, demo, clock):
