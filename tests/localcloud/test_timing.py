@@ -113,6 +113,8 @@ def test_a_profile_sets_its_keys_and_other_changes_apply_on_top(client):
     mixed = ok(client.post("/_localcloud/config", json={"timing": "fast", "image_phase_seconds": {"image_uploading": 5}}))
     assert mixed["image_phase_seconds"] == {**TIMING_PROFILES["fast"]["image_phase_seconds"], "image_uploading": 5}
     assert mixed["task_phase_seconds"] == TIMING_PROFILES["fast"]["task_phase_seconds"] and mixed["time_scale"] == SCALE
+    assert ok(client.post("/_localcloud/config", json=config)) == config, "a whole config posted back is that config again"
+    assert ok(client.post("/_localcloud/config", json=mixed)) == mixed
     assert client.post("/_localcloud/reset").status_code == 204
     assert ok(client.get("/_localcloud/config")) == config, "a reset comes back to the profile and scale it started with"
 
