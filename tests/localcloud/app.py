@@ -7,7 +7,8 @@ tasks are part of the image service).
 
 Stream faults (``reset_after_bytes``, ``corrupt``) damage the real exchange at the socket: werkzeug's server hands the
 connection over as ``werkzeug.socket``, and shutting it down is what makes the client see a dropped connection.
-A fault's ``delay_seconds`` is a real sleep in the request's thread (the server is threaded, so other requests go on), and
+A fault's ``delay_seconds`` (times the config's ``time_scale``) is a real sleep in the request's thread (the server is
+threaded, so other requests go on), and
 ``expire_token`` expires the caller's token before the service checks it, so the 401 is the service's own.
 """
 
@@ -119,7 +120,7 @@ def create_app(state):
         if fault is None:
             return None
         if fault.delay_seconds:
-            time.sleep(fault.delay_seconds)
+            time.sleep(state.wall_seconds(fault.delay_seconds))
             state.settle()  # the answer is of the time it is given
         if fault.expire_token:
             state.expire_token(request.headers.get("X-Auth-Token", ""))

@@ -227,7 +227,7 @@ def _create_image(server_id, entity):
         limit = state.config["images_per_host_group"]
         if limit is not None and state.images_in_progress(g.region, server.host_group) >= limit:
             raise ComputeError(413, f"Too many images are being created on the host of server {server.id}; retry later.",
-                               retry_after=state.config["overlimit_retry_after"])
+                               retry_after=state.retry_after(state.config["overlimit_retry_after"]))
         image = state.start_snapshot(server, name, metadata)
     return "", 202, {"Location": f"{_endpoint()}/images/{image['id']}"}
 
