@@ -137,7 +137,8 @@ def test_errors_carry_the_request_id(sdk_backend):
         conn.image.get_image(missing)
     assert not_found.value.request_id.startswith("req-")
     assert f"No image found with ID {missing}" in not_found.value.details
-    assert conn.image.find_image("no-such-image-" + missing) is None
+    with pytest.raises(exceptions.NotFoundException):  # by name: Glance's ?name= list (and ?os_hidden=True) finds none
+        conn.image.find_image("no-such-image-" + missing, ignore_missing=False)
 
 
 # image
@@ -223,7 +224,8 @@ def test_rackspace_cloud_images_takes_no_image_data(localcloud, unique):
     with pytest.raises(exceptions.HttpException) as refused:
         conn.image.create_image(name=unique, data=b"data", disk_format="vhd", container_format="ovf")
     assert refused.value.status_code == 405
-    assert conn.image.find_image(unique) is None
+    with pytest.raises(exceptions.NotFoundException):
+        conn.image.find_image(unique, ignore_missing=False)
 
 
 def test_members_add_accept_list_remove(sdk_backend, unique):
@@ -288,7 +290,7 @@ def test_servers_and_flavors_through_the_sdk(fast_cloud):
     assert {"web01", "db01", "bfv01"} <= set(servers)
     web = conn.compute.get_server(servers["web01"].id)
     assert (web.status, web.flavor["id"], web.image["id"]) == ("ACTIVE", "general1-2", servers["web01"].image["id"])
-    assert conn.compute.find_server("web01").id == web.id
+    assert conn.compute.find_server("web01", ignore_missing=False).id == web.id
     flavors = {flavor.id: flavor for flavor in conn.compute.flavors()}
     assert set(flavors) == set(FLAVORS)
     assert (flavors["general1-2"].ram, flavors["general1-2"].vcpus, flavors["general1-2"].disk) == (2048, 2, 40)
