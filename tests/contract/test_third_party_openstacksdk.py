@@ -13,6 +13,7 @@ import uuid
 
 import pytest
 import requests
+from keystoneauth1 import discover
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v2 as ks_v2
 from openstack import connection, exceptions
@@ -101,6 +102,16 @@ def test_password_login_and_catalog_as_the_sdk_sees_them(sdk_backend):
         regional = connect(sdk_backend, region=region)
         assert regional.image.get_api_major_version()[0] == 2
         assert regional.image.get_endpoint().rstrip("/").endswith("/v2")  # discovered from the unversioned catalog URL
+
+
+def test_identity_version_discovery_from_the_root(sdk_backend):
+    """keystoneauth finds v3 at the unversioned identity URL (a 300 with ``versions.values``), the same document on both."""
+    root = sdk_backend.params["auth_url"].rsplit("/v3", 1)[0]
+    versions = {version["id"]: version for version in discover.get_version_data(ks_session.Session(), root)}
+    v3 = versions["v3.14"]
+    assert (v3["status"], v3["links"]) == ("stable", [{"rel": "self", "href": root + "/v3/"}])
+    assert v3["media-types"] == [{"base": "application/json", "type": "application/vnd.openstack.identity-v3+json"}]
+    assert discover.Discover(ks_session.Session(), root).url_for((3, 0)) == root + "/v3/"
 
 
 def test_wrong_password_is_refused(sdk_backend):
