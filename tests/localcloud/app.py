@@ -14,16 +14,17 @@ threaded, so other requests go on), and
 
 import socket
 import time
+import uuid
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from . import compute, control, identity, image_members, images, object_store, tasks
+from . import compute, compute_versions, control, identity, image_members, images, object_store, tasks
 from .errors import json_response
 from .state import EXTENSION_KEY
 
-# image_members and tasks before images: module_for takes the first module whose PATH_RE matches.
-SERVICE_MODULES = (identity, image_members, tasks, images, compute, object_store, control)
+# image_members and tasks before images, compute_versions before compute: module_for takes the first module whose PATH_RE matches.
+SERVICE_MODULES = (identity, image_members, tasks, images, compute_versions, compute, object_store, control)
 UPLOAD_METHODS = ("PUT", "POST")
 CHUNK = 1 << 16
 
@@ -37,6 +38,27 @@ def service_for(path):
     """The service name of a path for the request log; 'unknown' for paths no service owns."""
     module = module_for(path)
     return module.SERVICE if module else "unknown"
+
+
+def request_id_headers(status):
+    """The request-id headers the upstream service's middleware puts on this answer (the same ``req-<uuid>`` in each).
+
+    Keystone: every answer (oslo.middleware request_id), but Rackspace's v2.0 is not Keystone. Glance: set by its context
+    middleware, so neither on its version documents nor on keystonemiddleware's 401s (tests/peers/UPSTREAM-NOTES.md).
+    Nova (compute_req_id, before authtoken in its pipeline): every answer of the API, 401s too, also as
+    ``x-compute-request-id``; not on the version list at the root.
+    """
+    service = service_for(request.path)
+    if service == identity.SERVICE and not request.path.startswith("/identity/v2.0"):
+        names = ("x-openstack-request-id",)
+    elif service == images.SERVICE and request.endpoint not in images.VERSION_ENDPOINTS and status != 401:
+        names = ("x-openstack-request-id",)
+    elif service == compute.SERVICE and request.endpoint != "compute_versions.versions":
+        names = ("x-openstack-request-id", "x-compute-request-id")
+    else:
+        names = ()
+    request_id = f"req-{uuid.uuid4()}"
+    return {name: request_id for name in names}
 
 
 def _drop(connection):
@@ -136,6 +158,11 @@ def create_app(state):
         else:
             response = json_response(fault.body, fault.status)
         response.headers.update(fault.headers)  # after the body, so that a Content-Type given here wins
+        return response
+
+    @app.after_request
+    def stamp_request_id(response):
+        response.headers.update(request_id_headers(response.status_code))
         return response
 
     @app.after_request

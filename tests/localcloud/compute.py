@@ -10,6 +10,7 @@ import re
 
 from flask import Blueprint, g, request
 
+from . import flavors
 from .errors import KEYSTONE_UNAUTHORIZED, json_response, keystone_error, rax_fault, rax_over_limit
 from .images import default_listing
 from .servers import SNAPSHOT_VM_STATES
@@ -173,6 +174,46 @@ def limits():
     return json_response({"limits": {"rate": [], "absolute": {"maxImageMeta": MAX_IMAGE_META, "maxServerMeta": 40, "maxPersonality": 5,
                                                               "maxPersonalitySize": 1000, "maxTotalInstances": 100,
                                                               "totalInstancesUsed": used}}})
+
+
+# flavors (the Rackspace catalog in flavors.py; the same in every region)
+
+def _flavor_filter(name):
+    """An integer ``minRam``/``minDisk`` filter, or None; Nova's 400 for anything else (legacy v2 flavors.py)."""
+    value = request.args.get(name)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ComputeError(400, f"Invalid {name} filter [{value}]") from None
+
+
+def _listed_flavors():
+    """Flavors by id; filters other than minRam and minDisk (openstacksdk sends ``is_public``) are ignored, as Nova does."""
+    return flavors.listed(min_ram=_flavor_filter("minRam"), min_disk=_flavor_filter("minDisk"))
+
+
+def _flavor_view(flavor):
+    return {**flavor, "links": _links("flavors", flavor["id"])}
+
+
+@blueprint.get("/flavors")
+def list_flavors():
+    return json_response({"flavors": [_summary("flavors", flavor["id"], flavor["name"]) for flavor in _listed_flavors()]})
+
+
+@blueprint.get("/flavors/detail")
+def list_flavors_detail():
+    return json_response({"flavors": [_flavor_view(flavor) for flavor in _listed_flavors()]})
+
+
+@blueprint.get("/flavors/<flavor_id>")
+def show_flavor(flavor_id):
+    flavor = flavors.FLAVORS.get(flavor_id)
+    if flavor is None:
+        raise ComputeError(404, f"Flavor {flavor_id} could not be found.")
+    return json_response({"flavor": _flavor_view(flavor)})
 
 
 # POST /servers/<id>/action
