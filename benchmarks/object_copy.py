@@ -6,10 +6,21 @@
             (both halves counted)
 
 The source is a Dynamic Large Object in account 1 (AUTH_test) of random data, made in a streaming way;
-each tool copies it to account 2 (AUTH_test2) from a clean target, and the copy is checked by
+each tool copies it to account 2 (AUTH_test2) from a clean target, and every copy is checked by
 reading it back whole (size and MD5 equal to the source's). Each tool runs as child processes whose
-peak RSS comes from wait4(). Prints seconds, MiB/s, the ratio of each tool's time to ours and the peak
-RSS, then our time and peak RSS for each of --sizes.
+peak RSS and CPU time come from wait4().
+
+Fairness: one untimed warm-up copy per tool, then --rounds rounds in which every tool copies once, the
+order rotated each round (load that drifts in lands on every tool in turn); each run starts on a quiet
+machine (fewer than --quiet-cpus busy CPUs for 2 s, waiting at most --quiet-wait; runs that started busy
+are counted and printed). Each tool's time is compared with ours in the same round; the table shows the
+median of those paired ratios and their min-max.
+
+Swift's dlo and slo middlewares rate-limit the segments of a GET through a manifest after the 10th (by
+default one segment per second): rclone, `swift download` and curl read through the manifest, ours reads
+the segments directly. The source is therefore made in two layouts: --segment as given (2 GiB in 100 MiB
+segments: 21, throttled for the other tools) and one with at most rate_limit_after_segment segments
+(unthrottled for every tool). The Swift settings in force are printed first.
 
     python benchmarks/object_copy.py [--size 2GiB] [--segment 100MiB] [--workers 4] [--sizes 1GiB,4GiB]
     python benchmarks/object_copy.py --quick          (64 MiB, 16 MiB segments, sizes 32MiB,128MiB)
@@ -21,6 +32,7 @@ and rclone of tests/peers/install.sh, the collection and tests/peers importable 
 """
 
 import argparse
+import configparser
 import hashlib
 import json
 import os
@@ -176,21 +188,84 @@ TOOLS = {"ours": copy_ours, "rclone": copy_rclone, "swift": copy_swift_cli}
 LABELS = {"ours": "ours (copy_large_object)", "rclone": "rclone copy", "swift": "swift download + upload"}
 
 
-def run_tool(tool, swift, dst, name, expected, args):
-    """Copy SRC_CONTAINER/name to a clean target with one tool, ``--repeat`` times, checking every copy.
+def copy_checked(tool, swift, dst, name, expected, args):
+    """One copy of SRC_CONTAINER/name to a clean target with one tool, checked by reading it back; its
+    (seconds, peak RSS, CPU seconds): a tool of several processes counts them all."""
+    dst.empty(DST_CONTAINER)
+    runs = TOOLS[tool](swift, name, args, os.path.join(args.work, "%s.log" % tool))
+    got = dst.read_back(DST_CONTAINER, name)
+    if got != expected:
+        raise SystemExit("%s: the copy reads back as %d bytes with MD5 %s, not %d bytes with MD5 %s" % (tool, got[0], got[1], *expected))
+    dst.empty(DST_CONTAINER)
+    return sum(r[0] for r in runs), max(r[1] for r in runs), sum(r[2] for r in runs)
 
-    Returns the median run's (seconds, peak RSS, CPU seconds); a tool of several processes counts them all.
-    """
-    measured_runs = []
-    for _attempt in range(args.repeat):
-        dst.empty(DST_CONTAINER)
-        runs = TOOLS[tool](swift, name, args, os.path.join(args.work, "%s.log" % tool))
-        got = dst.read_back(DST_CONTAINER, name)
-        if got != expected:
-            raise SystemExit("%s: the copy reads back as %d bytes with MD5 %s, not %d bytes with MD5 %s" % (tool, got[0], got[1], *expected))
-        dst.empty(DST_CONTAINER)
-        measured_runs.append((sum(r[0] for r in runs), max(r[1] for r in runs), sum(r[2] for r in runs)))
-    return sorted(measured_runs)[len(measured_runs) // 2]
+
+def busy_cpus(interval=1.0):
+    """CPUs busy (0 .. number of CPUs) over ``interval`` seconds, from /proc/stat: anything but idle and iowait."""
+    def sample():
+        with open("/proc/stat") as stat:
+            fields = [int(value) for value in stat.readline().split()[1:]]
+        return sum(fields), fields[3] + fields[4]
+    total0, idle0 = sample()
+    time.sleep(interval)
+    total1, idle1 = sample()
+    return (os.cpu_count() or 1) * (1 - (idle1 - idle0) / max(1, total1 - total0))
+
+
+def wait_quiet(args):
+    """Wait until the machine is quiet (under ``--quiet-cpus`` busy CPUs for two one-second samples in a row), at
+    most ``--quiet-wait`` seconds; returns (seconds waited, quiet or not). Our own processes are idle here."""
+    started, calm = time.perf_counter(), 0
+    while time.perf_counter() - started < args.quiet_wait:
+        calm = calm + 1 if busy_cpus() < args.quiet_cpus else 0
+        if calm == 2:
+            return time.perf_counter() - started, True
+    return time.perf_counter() - started, False
+
+
+def rotated(tools, round_index):
+    """The tools in round ``round_index``'s order: each tool goes first in turn, so drifting load spreads over all."""
+    shift = round_index % len(tools)
+    return tools[shift:] + tools[:shift]
+
+
+def run_rounds(swift, dst, name, expected, args):
+    """An untimed warm-up copy per tool, then ``--rounds`` rounds, each tool once per round in rotated order, each run
+    started on a quiet machine. Returns {tool: [(seconds, peak RSS, CPU seconds) per round]} and the noisy starts."""
+    for tool in args.tools:
+        copy_checked(tool, swift, dst, name, expected, args)
+    results, noisy = {tool: [] for tool in args.tools}, 0
+    for round_index in range(args.rounds):
+        order = rotated(args.tools, round_index)
+        for tool in order:
+            _waited, quiet = wait_quiet(args)
+            noisy += not quiet
+            results[tool].append(copy_checked(tool, swift, dst, name, expected, args))
+        print("  round %d (%s): %s" % (round_index + 1, ", ".join(order),
+                                       ", ".join("%s %.1fs" % (tool, results[tool][-1][0]) for tool in args.tools)))
+    return results, noisy
+
+
+def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def print_table(results, size):
+    """Median seconds, MiB/s, peak RSS and CPU per GiB of each tool; each tool's time over ours in the same round, as the
+    median of those paired ratios with their min-max."""
+    print("%-26s %9s %9s %26s %14s %14s" % ("tool", "seconds", "MiB/s", "time / ours, paired", "peak RSS MiB", "CPU s / GiB"))
+    ours = [run[0] for run in results.get("ours", [])]
+    for tool, runs in results.items():
+        seconds = median(run[0] for run in runs)
+        ratio = "-"
+        if ours and tool != "ours":
+            ratios = [run[0] / base for run, base in zip(runs, ours)]
+            ratio = "%.2fx (%.2f-%.2f)" % (median(ratios), min(ratios), max(ratios))
+        print("%-26s %9.1f %9.1f %26s %14.1f %14.2f" % (
+            LABELS[tool], seconds, size / MIB / seconds, ratio, max(run[1] for run in runs) / MIB,
+            median(run[2] for run in runs) / (size / 1024.0 ** 3)))
 
 
 def child(spec):
@@ -231,37 +306,71 @@ def start_swift(work, workers):
     return run_dir, load_peers(run_dir)
 
 
-def benchmark(swift, args):
-    src, dst = Account(swift, SRC_ACCOUNT), Account(swift, DST_ACCOUNT)
-    src.empty(SRC_CONTAINER)
-    started = time.perf_counter()
-    expected = (args.size, src.make_dlo(OBJECT, args.size, args.segment))
-    print("source: DLO %s/%s in AUTH_%s, %s in %s segments, made in %.1fs" % (
-        SRC_CONTAINER, OBJECT, SRC_ACCOUNT, show_size(args.size), show_size(args.segment), time.perf_counter() - started))
-    results = {}
-    for tool in args.tools:
-        results[tool] = run_tool(tool, swift, dst, OBJECT, expected, args)
-        print("  %-26s %8.1fs  (median of %d; every copy checked: size and MD5 equal)" % (LABELS[tool], results[tool][0], args.repeat))
-    src.empty(SRC_CONTAINER)
+def segment_rate_limits(run_dir):
+    """The proxy's segment rate limits of the dlo and slo middlewares: {filter: (after segment N, segments per second)},
+    Swift's defaults (10, 1.0) where the config does not set them; None when the config is not readable here."""
+    conf = os.path.join(run_dir or "", "swift", "proxy-server.conf")
+    if not run_dir or not os.path.exists(conf):
+        return None
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    parser.read(conf)
+    return {middleware: (parser.getint("filter:" + middleware, "rate_limit_after_segment", fallback=10),
+                         parser.getfloat("filter:" + middleware, "rate_limit_segments_per_sec", fallback=1.0))
+            for middleware in ("dlo", "slo")}
 
-    base = results.get("ours", (None,))[0]
-    print("\ncopy of %s (%s segments, %d workers) from AUTH_%s to AUTH_%s" % (
-        show_size(args.size), show_size(args.segment), args.workers, SRC_ACCOUNT, DST_ACCOUNT))
-    print("%-26s %9s %9s %14s %14s %16s" % ("tool", "seconds", "MiB/s", "time vs ours", "peak RSS MiB", "CPU s per GiB"))
-    for tool, (seconds, rss, cpu) in results.items():
-        ratio = "%.2fx" % (seconds / base) if base else "-"
-        per_gib = cpu / (args.size / 1024.0 ** 3)
-        print("%-26s %9.1f %9.1f %14s %14.1f %16.2f" % (LABELS[tool], seconds, args.size / MIB / seconds, ratio, rss / MIB, per_gib))
+
+def layouts(args, limits):
+    """The source layouts: ``--segment`` as given, and (unless it already is) one with no more segments than the DLO
+    middleware serves before it rate-limits, so the tools that GET through the manifest are measured unthrottled too."""
+    after = limits["dlo"][0] if limits else 10
+    chosen = [args.segment]
+    unthrottled = -(-args.size // after)
+    unthrottled = -(-unthrottled // MIB) * MIB  # whole MiB
+    if -(-args.size // args.segment) > after and "unthrottled" in args.layouts:
+        chosen.append(unthrottled)
+    if "throttled" not in args.layouts:
+        chosen = chosen[1:] or chosen
+    return chosen, after
+
+
+def benchmark(swift, args, run_dir):
+    src, dst = Account(swift, SRC_ACCOUNT), Account(swift, DST_ACCOUNT)
+    limits = segment_rate_limits(run_dir)
+    print("Swift: %s; dlo/slo segment rate limits: %s" % (
+        "own, %d workers per server" % args.swift_workers if args.own_swift else "the running peers",
+        ", ".join("%s after %d segments %.0f/s" % (name, *value) for name, value in limits.items()) if limits
+        else "unknown (config not readable), Swift's defaults: after 10 segments 1/s"))
+    segments, after = layouts(args, limits)
+    for segment in segments:
+        src.empty(SRC_CONTAINER)
+        started = time.perf_counter()
+        expected = (args.size, src.make_dlo(OBJECT, args.size, segment))
+        count = -(-args.size // segment)
+        throttled = count > after
+        print("\nsource: DLO %s/%s in AUTH_%s, %s in %d segments of %s, made in %.1fs: %s" % (
+            SRC_CONTAINER, OBJECT, SRC_ACCOUNT, show_size(args.size), count, show_size(segment),
+            time.perf_counter() - started,
+            "GETs through the manifest are rate-limited after segment %d (rclone, swift, curl); ours reads the segments "
+            "directly, which is not" % after if throttled else "no tool is rate-limited"))
+        args.segment = segment
+        results, noisy = run_rounds(swift, dst, OBJECT, expected, args)
+        print("\ncopy of %s (%d x %s segments, %d workers) from AUTH_%s to AUTH_%s; %d rounds after a warm-up, tools rotated;"
+              " every copy checked (size and MD5); %d of %d runs started on a busy machine" % (
+                  show_size(args.size), count, show_size(segment), args.workers, SRC_ACCOUNT, DST_ACCOUNT, args.rounds,
+                  noisy, args.rounds * len(args.tools)))
+        print_table(results, args.size)
+    src.empty(SRC_CONTAINER)
 
     rows = []
     for size in args.sizes:
         name = "%s-%d" % (OBJECT, size)
         expected = (size, src.make_dlo(name, size, args.segment))
-        rows.append((size,) + run_tool("ours", swift, dst, name, expected, args))
+        runs = [copy_checked("ours", swift, dst, name, expected, args) for _round in range(args.rounds)]
+        rows.append((size, median(run[0] for run in runs), max(run[1] for run in runs)))
         src.empty(SRC_CONTAINER)
-    print("\nours by size (%s segments, %d workers)" % (show_size(args.segment), args.workers))
+    print("\nours by size (%s segments, %d workers, median of %d)" % (show_size(args.segment), args.workers, args.rounds))
     print("%-10s %9s %9s %14s" % ("size", "seconds", "MiB/s", "peak RSS MiB"))
-    for size, seconds, rss, _cpu in rows:
+    for size, seconds, rss in rows:
         print("%-10s %9.1f %9.1f %14.1f" % (show_size(size), seconds, size / MIB / seconds, rss / MIB))
 
 
@@ -274,7 +383,13 @@ def main():
                     help="the sizes to measure our peak RSS at (1GiB,4GiB)")
     ap.add_argument("--swift-workers", type=int, default=2,
                     help="processes per server of the Swift this script starts (2: a service that takes parallel requests)")
-    ap.add_argument("--repeat", type=int, default=1, help="runs per tool; the median is shown (1)")
+    ap.add_argument("--rounds", type=int, default=3, help="timed rounds, each tool once per round, order rotated (3)")
+    ap.add_argument("--layouts", type=lambda text: text.split(","), default=["throttled", "unthrottled"],
+                    help="source layouts: throttled (--segment as given), unthrottled (few enough segments that Swift's "
+                         "DLO middleware does not rate-limit GETs through the manifest) (both)")
+    ap.add_argument("--quiet-cpus", type=float, default=0.25,
+                    help="a run starts once fewer CPUs than this are busy for 2 s (0.25)")
+    ap.add_argument("--quiet-wait", type=float, default=120, help="the longest wait for a quiet machine, seconds (120)")
     ap.add_argument("--tools", type=lambda text: text.split(","), default=list(TOOLS), help="ours,rclone,swift")
     ap.add_argument("--quick", action="store_true", help="a smoke run: 64MiB, 16MiB segments, sizes 32MiB,128MiB")
     ap.add_argument("--peers", help="peers.json or RUN_DIR of running peers (default: $OPENCLOUD_PEERS, else start a Swift)")
@@ -295,9 +410,10 @@ def main():
     args.work = tempfile.mkdtemp(prefix="object-copy-bench.")
     peers, run_dir = load_peers(args.peers), None
     try:
+        args.own_swift = peers is None
         if peers is None:
             run_dir, peers = start_swift(args.work, args.swift_workers)
-        benchmark(peers["swift"], args)
+        benchmark(peers["swift"], args, peers.get("run_dir"))
     finally:
         if run_dir:
             subprocess.run(["bash", os.path.join(PEERS_DIR, "stop.sh"), run_dir], stdout=subprocess.DEVNULL, check=False)

@@ -6,6 +6,8 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import contextlib
+import fcntl
 import json
 import os
 import threading
@@ -40,3 +42,16 @@ def read_json(path):
             return json.load(handle)
     except (IOError, OSError, ValueError):
         return None
+
+
+@contextlib.contextmanager
+def locked(path):
+    """Hold an exclusive lock on the file ``path`` (made 0600, in a 0700 directory) while the block runs: the
+    processes of one controller (Ansible's forks) take turns."""
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)

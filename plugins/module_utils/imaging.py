@@ -26,7 +26,7 @@ from ansible_collections.opencloud.images.plugins.module_utils.images import che
 from ansible_collections.opencloud.images.plugins.module_utils.markers import (
     COLLECTION, MARKER_CREATED_BY, MARKER_PREFIX, MARKER_REQUEST, MARKER_SERVER, UNUSABLE,
 )
-from ansible_collections.opencloud.images.plugins.module_utils.retries import AT_LEAST, Backoff, RetryPolicy
+from ansible_collections.opencloud.images.plugins.module_utils.retries import RetryPolicy
 from ansible_collections.opencloud.images.plugins.module_utils.waiting import wait_for
 
 MAX_IMAGE_METADATA = 40  # Rackspace's absolute limit maxImageMeta
@@ -90,10 +90,11 @@ class ServerImager:
     ``clock`` and ``sleep`` are injectable so that tests of the timing rules run instantly.
     """
 
-    def __init__(self, compute, images, timeout=7200, poll_interval=10, max_poll_interval=60, retries=2,
+    def __init__(self, compute, images, pacer, timeout=7200, poll_interval=10, max_poll_interval=60, retries=2,
                  journal=None, clock=time.monotonic, sleep=time.sleep):
         self.compute = compute
         self.images = images
+        self.pacer = pacer  # a pacing.SharedPacer of the account: createImage requests take turns with other processes
         self.journal = journal
         self.timeout = timeout
         self.poll_interval = poll_interval
@@ -146,8 +147,14 @@ class ServerImager:
         if not wait:
             return self._result(self.images.get(self._current(server, name, metadata)), action)
         again = RetryPolicy(attempts=self.retries + (1 if action == "create" else 2), sleep=self.sleep)
-        image = again.run(lambda: self._wait_active(self._current(server, name, metadata)),
-                          lambda error: isinstance(error, WaitFailed), on_retry=self._discard, exhausted=self._failed_every_time)
+        try:
+            image = again.run(lambda: self._wait_active(self._current(server, name, metadata)),
+                              lambda error: isinstance(error, WaitFailed), on_retry=self._discard,
+                              exhausted=self._failed_every_time)
+        except WaitFailed:
+            self.pacer.freed()
+            raise
+        self.pacer.freed()  # the platform takes the next queued image request now
         return self._result(image, "create" if self.attempts else action)
 
     def _current(self, server, name, metadata):
@@ -158,6 +165,7 @@ class ServerImager:
         return self._image_id
 
     def _discard(self, failure):
+        self.pacer.freed()
         self.images.delete(self._image_id)
         self._image_id = None
 
@@ -168,8 +176,10 @@ class ServerImager:
     def _request(self, server, name, metadata):
         """createImage, waiting out a busy server (409) and rate limits (413/429) until the deadline.
 
-        Retry-After is the least to wait; while refusals go on, each wait is longer (by half, up to the
-        longest poll interval), so that a queue of waiting requests does not hammer the API.
+        Every request waits for its turn in the account's shared pacing budget: while the account is
+        refused, the controller's processes ask one at a time, and a refusal's Retry-After (growing while
+        refusals go on, up to the longest poll interval) holds them all back, so that a queue of waiting
+        requests does not hammer the API.
         """
         key = request_key(server["id"], name, metadata)
         full_metadata = dict(metadata or {})
@@ -177,25 +187,31 @@ class ServerImager:
 
         def create():
             while True:
+                self.pacer.acquire(timeout=self._remaining())
                 try:
                     image_id = self.compute.create_image(server["id"], name, full_metadata)
-                    if self.journal is not None:
-                        self.journal.record(key, image_id=image_id)
-                    return image_id
+                except OverLimit as refusal:
+                    self.pacer.refused(refusal.retry_after, at_least=self.poll_interval)
+                    raise
                 except Conflict:
+                    self.pacer.accepted()  # not a limit: the server is busy
                     # Another image of this server started between our look and our request: if it is the
                     # same request (a concurrent run of this task), take it; else wait for the server.
                     for image in self.existing(key):
                         return image["id"]
                     self._wait_server_free(server["id"])
+                    continue
+                self.pacer.accepted()
+                if self.journal is not None:
+                    self.journal.record(key, image_id=image_id)
+                return image_id
 
         def timed_out(refusal):
             return WaitTimeout("Timed out: the image request was still refused when the timeout ran out: %s"
                                % refusal.message, waited=self._waited())
 
         self._wait_server_free(server["id"])
-        paced = RetryPolicy(timeout=self._remaining(), backoff=Backoff(self.poll_interval, 1.5, self.max_poll_interval),
-                            retry_after=AT_LEAST, clock=self.clock, sleep=self.sleep)
+        paced = RetryPolicy(timeout=self._remaining(), clock=self.clock, sleep=self.sleep)  # the pacer does the waiting
         return paced.run(create, lambda error: isinstance(error, OverLimit), exhausted=timed_out)
 
     def _wait_server_free(self, server_id):

@@ -6,7 +6,9 @@
 A copy between regions has no server-side path, so the bytes pass through this process. Each
 segment is streamed from its source (another region's object, or part of a local file) straight
 into its PUT: memory stays at a few chunks per worker whatever the size. Every segment is sent with
-its MD5 in ``ETag`` so that Swift refuses a damaged one (422), and is checked again here. Segments
+its MD5 in ``ETag`` so that Swift refuses a damaged one (422), and the ETag it stored is checked again
+here. A segment whose MD5 is known beforehand (the source's segment ETag, a file's MD5) is not hashed again
+on the way: the target's check covers it, and hashing was most of the client's CPU. Segments
 already in the target with the right MD5 are skipped, so an interrupted run resumes where it stopped.
 """
 
@@ -68,19 +70,26 @@ class Piece:
         self.segment = None  # the object it is written to, named when the write is planned
 
 
-class HashingStream:
-    """A request body that streams chunks from a source, hashing and counting them on the way.
+class SegmentStream:
+    """A request body that streams chunks from a source, counting them on the way, and hashing them when
+    ``md5`` is None (the segment's MD5 is not known beforehand).
 
     It has a length (so the PUT carries Content-Length, as Swift wants) and no ``read``, so the
     HTTP library sends the chunks as they come instead of re-reading in small blocks.
     """
 
-    def __init__(self, chunks, size):
+    def __init__(self, chunks, size, md5=None):
         self._chunks = chunks
         self.size = size
         self.sent = 0
-        self.md5 = hashlib.md5()
+        self.known_md5 = md5
+        self.hash = hashlib.md5() if md5 is None else None
         self.source_error = None
+
+    @property
+    def md5(self):
+        """The MD5 of what was sent: the one known beforehand (the target checked the bytes against it), or the hash."""
+        return self.known_md5 or self.hash.hexdigest()
 
     def __len__(self):
         return self.size
@@ -90,7 +99,8 @@ class HashingStream:
             for chunk in self._chunks:
                 if not chunk:
                     continue
-                self.md5.update(chunk)
+                if self.hash is not None:
+                    self.hash.update(chunk)
                 self.sent += len(chunk)
                 yield chunk
         except Exception as exc:  # the source broke off: remember why, so the PUT error can say so
@@ -275,7 +285,7 @@ def _send_piece(target, segment_container, piece, attempts, report, sleep):
 def _put_piece(target, segment_container, piece):
     """One try: stream the piece into its segment and check what was stored; :class:`_SegmentFailed` if another may help."""
     chunks, close = piece.open_chunks()
-    stream = HashingStream(chunks, piece.size)
+    stream = SegmentStream(chunks, piece.size, piece.md5)
     try:
         etag = target.put(segment_container, piece.segment, stream, etag=piece.md5)
     except (TransportError, ServiceError) as exc:
@@ -286,8 +296,8 @@ def _put_piece(target, segment_container, piece):
         raise _SegmentFailed("the MD5 of what arrived did not match (422)" if exc.status == 422 else _source_or(stream, exc))
     finally:
         close()
-    sent = stream.md5.hexdigest()
-    if stream.sent != piece.size or etag != sent or (piece.md5 and sent != piece.md5):
+    sent = stream.md5
+    if stream.sent != piece.size or etag != sent:
         raise _SegmentFailed("sent %d of %d bytes with MD5 %s; the source says %s and the target stored %s" % (
             stream.sent, piece.size, sent, piece.md5 or "nothing", etag))
     piece.md5 = sent

@@ -12,13 +12,11 @@ secret for the same user never gets the cached token of a right one.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import contextlib
-import fcntl
 import hashlib
 import os
 import time
 
-from ansible_collections.opencloud.images.plugins.module_utils.files import cache_root, read_json, write_private_json
+from ansible_collections.opencloud.images.plugins.module_utils.files import cache_root, locked, read_json, write_private_json
 
 # Tokens this close to expiry are not reused: a long wait must not start with a dying token.
 EXPIRY_MARGIN = 300
@@ -66,16 +64,9 @@ class TokenCache:
         entry = {"expires_epoch": expires_epoch, "salt": salt, "verifier": _verifier(secret, salt), "auth": auth}
         write_private_json(self._path(key), entry)
 
-    @contextlib.contextmanager
     def lock(self, key):
         """Hold the identity's lock file: parallel forks of one playbook wait for the first login, then reuse it."""
-        os.makedirs(self.directory, mode=0o700, exist_ok=True)
-        fd = os.open(self._path(key)[:-len(".json")] + ".lock", os.O_WRONLY | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)
+        return locked(self._path(key)[:-len(".json")] + ".lock")
 
     def invalidate(self, key):
         try:

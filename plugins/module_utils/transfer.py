@@ -23,7 +23,7 @@ from ansible_collections.opencloud.images.plugins.module_utils.images import (
     property_text,
 )
 from ansible_collections.opencloud.images.plugins.module_utils.large_objects import (
-    CHUNK_BYTES, HashingStream, copy_large_object, delete_large_object, file_pieces, write_large_object,
+    CHUNK_BYTES, SegmentStream, copy_large_object, delete_large_object, file_pieces, write_large_object,
 )
 from ansible_collections.opencloud.images.plugins.module_utils.markers import (
     EXPORT_OPTIONS, GONE, IMPORTED_FROM, MARKER_PREFIX, SOURCE_IMAGE, SOURCE_REGION,
@@ -326,7 +326,7 @@ class RegionTransfer(ImageMover):
         try:
             staged = "glance-direct" in self.target_images.import_methods()
             response = self.source_images.download(image["id"])
-            stream = HashingStream(response.iter_content(CHUNK_BYTES), int(size))
+            stream = SegmentStream(response.iter_content(CHUNK_BYTES), int(size))
             try:
                 self.target_images.upload(new["id"], stream, staged=staged)
             finally:
@@ -339,7 +339,7 @@ class RegionTransfer(ImageMover):
                             failed=lambda i: "the import failed" if i.get("status") in GONE else None,
                             timeout=self.timeout, interval=2, max_interval=30, sleep=self.sleep,
                             describe=lambda i: "image %s (%s)" % (i.get("id"), i.get("status"))).state
-            md5 = stream.md5.hexdigest()
+            md5 = stream.md5
             if any(checksum and checksum != md5 for checksum in (image.get("checksum"), done.get("checksum"))):
                 raise ServiceError("The copy of image %s was damaged on the way: %d bytes sent with MD5 %s, the source's "
                                    "checksum is %s and the copy's %s. It has been deleted; run again." % (

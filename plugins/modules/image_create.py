@@ -182,6 +182,7 @@ from ansible_collections.opencloud.images.plugins.module_utils.compute import Co
 from ansible_collections.opencloud.images.plugins.module_utils.images import ImageService
 from ansible_collections.opencloud.images.plugins.module_utils.imaging import ServerImager, check_request
 from ansible_collections.opencloud.images.plugins.module_utils.journal import RequestJournal
+from ansible_collections.opencloud.images.plugins.module_utils.pacing import SharedPacer, pacing_key
 
 DONE = {"create": "created", "reuse": "reused", "wait": "waited"}
 
@@ -204,7 +205,9 @@ class ImageCreateModule(OpenCloudModule):
         metadata = check_request(p["name"], p["metadata"], p["timeout"], p["poll_interval"], p["max_poll_interval"], p["retries"])
         compute = ComputeService(self.cloud)
         server = compute.find_server(p["server"])
-        imager = ServerImager(compute, ImageService(self.cloud), timeout=p["timeout"], poll_interval=p["poll_interval"],
+        # The forks of one controller share the account's pacing budget (one file per compute endpoint).
+        pacer = SharedPacer(pacing_key(compute.root), max_wait=p["max_poll_interval"])
+        imager = ServerImager(compute, ImageService(self.cloud), pacer, timeout=p["timeout"], poll_interval=p["poll_interval"],
                               max_poll_interval=p["max_poll_interval"], retries=p["retries"], journal=RequestJournal())
         summary = {"id": server["id"], "name": server.get("name")}
         if self.check_mode:

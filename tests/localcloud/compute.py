@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, g, request
 
-from . import rate_limits
+from . import flavors, rate_limits
 from .errors import KEYSTONE_UNAUTHORIZED, json_response, keystone_error, rax_fault, rax_over_limit
 from .images import default_listing
 from .servers import SNAPSHOT_VM_STATES
@@ -81,16 +81,8 @@ def _authenticate():
     if token is None or token.tenant_id != g.tenant:
         return keystone_error(401, KEYSTONE_UNAUTHORIZED)
     g.user_id = state.accounts[token.username].user_id
-    g.request_id = f"req-{uuid.uuid4()}"
+    g.request_id = f"req-{uuid.uuid4()}"  # in X-Compute-Request-Id (app.py) and os-instance-actions
     return None
-
-
-@blueprint.after_request
-def _request_id_header(response):
-    """Nova names each request (os-instance-actions lists them by it)."""
-    if "request_id" in g:
-        response.headers["X-Compute-Request-Id"] = g.request_id
-    return response
 
 
 # links
@@ -244,6 +236,56 @@ def limits():
     return json_response({"limits": {"rate": rate_limits.limits_view(current_state(), g.tenant), "absolute": absolute}})
 
 
+# flavors (the Rackspace catalog in flavors.py; the same in every region)
+
+def _flavor_filter(name):
+    """An integer ``minRam``/``minDisk`` filter, or None; Nova's 400 for anything else (legacy v2 flavors.py)."""
+    value = request.args.get(name)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ComputeError(400, f"Invalid {name} filter [{value}]") from None
+
+
+def _listed_flavors():
+    """Flavors by id; filters other than minRam and minDisk (openstacksdk sends ``is_public``) are ignored, as Nova does."""
+    return flavors.listed(min_ram=_flavor_filter("minRam"), min_disk=_flavor_filter("minDisk"))
+
+
+def _flavor_view(flavor):
+    return {**flavor, "links": links("flavors", flavor["id"])}
+
+
+@blueprint.get("/flavors")
+def list_flavors():
+    return json_response({"flavors": [summary("flavors", flavor["id"], flavor["name"]) for flavor in _listed_flavors()]})
+
+
+@blueprint.get("/flavors/detail")
+def list_flavors_detail():
+    return json_response({"flavors": [_flavor_view(flavor) for flavor in _listed_flavors()]})
+
+
+def _flavor(flavor_id):
+    flavor = flavors.FLAVORS.get(flavor_id)
+    if flavor is None:
+        raise ComputeError(404, f"Flavor {flavor_id} could not be found.")
+    return flavor
+
+
+@blueprint.get("/flavors/<flavor_id>")
+def show_flavor(flavor_id):
+    return json_response({"flavor": _flavor_view(_flavor(flavor_id))})
+
+
+@blueprint.get("/flavors/<flavor_id>/os-extra_specs")
+def flavor_extra_specs(flavor_id):
+    """Rackspace's extra specs of a flavor (docs-cloud-servers get-list-extra-specs-for-flavors-flavors-flavor-id-os-extra-specs.rst)."""
+    return json_response({"extra_specs": dict(_flavor(flavor_id)["OS-FLV-WITH-EXT-SPECS:extra_specs"])})
+
+
 # POST /servers/<id>/action
 
 def _action_body():
@@ -296,7 +338,7 @@ def _create_image(server_id, entity):
         limit = state.config["images_per_host_group"]
         if limit is not None and state.images_in_progress(g.region, server.host_group) >= limit:
             raise ComputeError(413, f"Too many images are being created on the host of server {server.id}; retry later.",
-                               retry_after=state.config["overlimit_retry_after"])
+                               retry_after=state.retry_after(state.config["overlimit_retry_after"]))
         image = state.start_snapshot(server, name, metadata)
     return "", 202, {"Location": f"{endpoint()}/images/{image['id']}"}
 

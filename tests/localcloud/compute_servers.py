@@ -17,7 +17,7 @@ from flask import Blueprint, g, request
 
 from . import compute, server_jobs
 from .errors import json_response
-from .flavors import FLAVORS, check_image_fits
+from .flavors import FLAVORS, WORK_OPTIMIZED, flavor_class
 from .keypairs import user_keypairs
 from .state import current_state
 
@@ -66,6 +66,41 @@ def _is_uuid(text):
 
 
 # request checks shared by create and rebuild
+
+GIB = 1 << 30
+
+
+def _class_allowed(flavor, image):
+    """Rackspace's image property ``flavor_classes``: ``*`` allows every class, ``!name`` takes one out (e.g. ``*,!onmetal``)."""
+    rules = [rule.strip() for rule in str(image.get("flavor_classes") or "*").split(",") if rule.strip()]
+    name = flavor_class(flavor)
+    if f"!{name}" in rules:
+        return False
+    return "*" in rules or name in rules
+
+
+def check_image_fits(flavor, image, boot_from_volume=False):
+    """ComputeError for an image that cannot be booted on this flavor, in Nova's order and words (400, or 403 for a zero disk):
+    nova.compute.api._check_requested_image and nova/exception.py, with Rackspace's flavor-class rules (restore-and-verify.md §1.3)."""
+    if image["status"] != "active":
+        raise compute.ComputeError(400, f"Image {image['id']} is not active.")
+    if not _class_allowed(flavor, image) or (flavor_class(flavor) in WORK_OPTIMIZED and image.get("vm_mode") != "hvm"):
+        raise compute.ComputeError(400, "Image cannot be built with provided flavor.")
+    if int(image.get("min_ram") or 0) > flavor["ram"]:
+        raise compute.ComputeError(400, "Flavor's memory is too small for requested image.")
+    if boot_from_volume:
+        return
+    if flavor["disk"] == 0:
+        raise compute.ComputeError(403, "Only volume-backed servers are allowed for flavors with zero disk.")
+    disk_bytes = flavor["disk"] * GIB
+    if int(image.get("size") or 0) > disk_bytes:
+        raise compute.ComputeError(400, f"Flavor's disk is too small for requested image. Flavor disk is {disk_bytes} bytes, "
+                                        f"image is {int(image['size'])} bytes.")
+    min_disk = int(image.get("min_disk") or 0) * GIB
+    if min_disk > disk_bytes:
+        raise compute.ComputeError(400, "Flavor's disk is smaller than the minimum size specified in image metadata. "
+                                        f"Flavor disk is {disk_bytes} bytes, minimum size is {min_disk} bytes.")
+
 
 def _name(value):
     """nova.utils.check_string_length for the server name."""

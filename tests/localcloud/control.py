@@ -147,13 +147,15 @@ def get_config():
 
 @blueprint.post("/config")
 def set_config():
-    """Body: any of ``{"image_phase_seconds": {"image_snapshot", "image_pending_upload", "image_uploading"}, "images_per_host_group",
-    "overlimit_retry_after", "members_need_shared_visibility": bool or {REGION: bool}, "object_max_bytes", "slo_max_segments",
-    "slo_min_segment_bytes", "task_phase_seconds": {"pending", "processing"}, "export_image_bytes", "export_segment_bytes",
-    "import_max_virtual_bytes", "fault_seed", "list_lag_seconds", "object_list_lag_seconds", "server_phase_seconds": {"build",
-    "rebuild", "stop", "start", "delete"}, "guest_sshd", "rate_limits"}`` (see ``servers.DEFAULT_CONFIG``);
-    answers with the whole config. New phase lengths and ``list_lag_seconds`` apply to snapshots, tasks and images made from then
-    on, ``object_list_lag_seconds`` to every listing from then on.
+    """Body: any of ``{"timing": "fast"|"realistic", "time_scale", "image_phase_seconds": {"image_snapshot",
+    "image_pending_upload", "image_uploading"}, "images_per_host_group", "overlimit_retry_after", "members_need_shared_visibility":
+    bool or {REGION: bool}, "object_max_bytes", "slo_max_segments", "slo_min_segment_bytes", "task_phase_seconds": {"pending",
+    "processing"}, "export_image_bytes", "export_segment_bytes", "import_max_virtual_bytes", "fault_seed", "list_lag_seconds",
+    "object_list_lag_seconds", "server_phase_seconds": {"build", "rebuild", "stop", "start", "delete"}, "guest_sshd",
+    "rate_limits"}`` (see ``servers.DEFAULT_CONFIG``); answers with the whole config. A ``timing`` profile sets its
+    keys first, the body's others apply on top. New phase lengths, ``time_scale`` and ``list_lag_seconds`` apply to snapshots,
+    tasks, servers' processes, tokens and images made from then on; ``time_scale`` and ``object_list_lag_seconds`` to every
+    Retry-After, fault delay, rate limit window and listing from then on.
     """
     body = _body()
     try:

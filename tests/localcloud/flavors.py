@@ -1,20 +1,11 @@
-"""Flavors, the same in every region: Rackspace's table (docs-cloud-servers general-api-info/flavors.rst) with the
-``OS-FLV-WITH-EXT-SPECS:extra_specs`` of get-retrieve-list-of-flavors-with-details-flavors-detail.rst.
+"""Rackspace Cloud Servers flavors, the same in every region, as ``GET /flavors/detail`` shows them (routes in compute.py).
 
-``class`` is Rackspace's flavor class; ``policy_class``, ``resize_policy_class``, ``disk_io_index`` and
-``number_of_data_disks`` follow the documented sample's form, their values per class are this emulator's (unconfirmed).
-Also the checks of an image against a flavor that Nova makes at create and rebuild (nova.compute.api._check_requested_image,
-nova/exception.py texts), and Rackspace's flavor-class rules (restore-and-verify.md §1.3).
+Figures and names: Rackspace's table (docs-cloud-servers general-api-info/flavors.rst); the entry's shape: api-reference
+get-retrieve-list-of-flavors-with-details-flavors-detail.rst (``swap`` is ``""``; ``OS-FLV-WITH-EXT-SPECS:extra_specs`` with
+``class``, ``policy_class``, ``resize_policy_class``, ``disk_io_index``, ``number_of_data_disks``). ``class`` is Rackspace's flavor
+class; the other specs follow the documented sample's form, their values per class are this emulator's (unconfirmed).
 """
 
-from flask import Blueprint, request
-
-from . import compute
-from .errors import json_response
-
-blueprint = Blueprint("flavors", __name__)
-
-GIB = 1 << 30
 # class -> (policy_class, disk_io_index); the work-optimized classes need PVHVM (vm_mode hvm) images
 _CLASSES = {"standard1": ("standard_flavor", "2"), "general1": ("general_flavor", "40"), "compute1": ("compute_flavor", "-1"),
             "memory1": ("memory_flavor", "-1"), "io1": ("io_flavor", "40")}
@@ -66,87 +57,7 @@ def flavor_class(flavor):
     return flavor["OS-FLV-WITH-EXT-SPECS:extra_specs"]["class"]
 
 
-def _class_allowed(flavor, image):
-    """Rackspace's image property ``flavor_classes``: ``*`` allows every class, ``!name`` takes one out (e.g. ``*,!onmetal``)."""
-    rules = [rule.strip() for rule in str(image.get("flavor_classes") or "*").split(",") if rule.strip()]
-    name = flavor_class(flavor)
-    if f"!{name}" in rules:
-        return False
-    return "*" in rules or name in rules
-
-
-def check_image_fits(flavor, image, boot_from_volume=False):
-    """ComputeError for an image that cannot be booted on this flavor, in Nova's order and words (400, or 403 for a zero disk)."""
-    if image["status"] != "active":
-        raise compute.ComputeError(400, f"Image {image['id']} is not active.")
-    if not _class_allowed(flavor, image) or (flavor_class(flavor) in WORK_OPTIMIZED and image.get("vm_mode") != "hvm"):
-        raise compute.ComputeError(400, "Image cannot be built with provided flavor.")
-    if int(image.get("min_ram") or 0) > flavor["ram"]:
-        raise compute.ComputeError(400, "Flavor's memory is too small for requested image.")
-    if boot_from_volume:
-        return
-    if flavor["disk"] == 0:
-        raise compute.ComputeError(403, "Only volume-backed servers are allowed for flavors with zero disk.")
-    disk_bytes = flavor["disk"] * GIB
-    if int(image.get("size") or 0) > disk_bytes:
-        raise compute.ComputeError(400, f"Flavor's disk is too small for requested image. Flavor disk is {disk_bytes} bytes, "
-                                        f"image is {int(image['size'])} bytes.")
-    min_disk = int(image.get("min_disk") or 0) * GIB
-    if min_disk > disk_bytes:
-        raise compute.ComputeError(400, "Flavor's disk is smaller than the minimum size specified in image metadata. "
-                                        f"Flavor disk is {disk_bytes} bytes, minimum size is {min_disk} bytes.")
-
-
-def _integer_arg(name):
-    value = request.args.get(name)
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise compute.ComputeError(400, f"Invalid {name} filter [{value}]") from None
-
-
-def _listed():
-    """Nova's flavor list: ``minRam``/``minDisk`` filters, sorted by id, paged with ``marker`` and ``limit``."""
-    min_ram, min_disk, limit = _integer_arg("minRam"), _integer_arg("minDisk"), _integer_arg("limit")
-    flavors = [flavor for flavor in FLAVORS.values()
-               if flavor["ram"] >= (min_ram or 0) and flavor["disk"] >= (min_disk or 0)]
-    marker = request.args.get("marker")
-    if marker is not None:
-        ids = [flavor["id"] for flavor in flavors]
-        if marker not in ids:
-            raise compute.ComputeError(400, f"marker [{marker}] not found")
-        flavors = flavors[ids.index(marker) + 1:]
-    return flavors if limit is None else flavors[:limit]
-
-
-def _detail(flavor):
-    return {**flavor, "links": compute.links("flavors", flavor["id"])}
-
-
-def _found(flavor_id):
-    flavor = FLAVORS.get(flavor_id)
-    if flavor is None:
-        raise compute.ComputeError(404, f"Flavor {flavor_id} could not be found.")
-    return flavor
-
-
-@blueprint.get("/flavors")
-def list_flavors():
-    return json_response({"flavors": [compute.summary("flavors", flavor["id"], flavor["name"]) for flavor in _listed()]})
-
-
-@blueprint.get("/flavors/detail")
-def list_flavors_detail():
-    return json_response({"flavors": [_detail(flavor) for flavor in _listed()]})
-
-
-@blueprint.get("/flavors/<flavor_id>")
-def show_flavor(flavor_id):
-    return json_response({"flavor": _detail(_found(flavor_id))})
-
-
-@blueprint.get("/flavors/<flavor_id>/os-extra_specs")
-def flavor_extra_specs(flavor_id):
-    return json_response({"extra_specs": dict(_found(flavor_id)["OS-FLV-WITH-EXT-SPECS:extra_specs"])})
+def listed(min_ram=None, min_disk=None):
+    """The flavors with at least that RAM and disk, by id (Nova's default order: flavorid ascending)."""
+    return [flavor for _id, flavor in sorted(FLAVORS.items())
+            if (min_ram is None or flavor["ram"] >= min_ram) and (min_disk is None or flavor["disk"] >= min_disk)]

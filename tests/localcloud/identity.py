@@ -78,7 +78,8 @@ def _hex_id(*parts):
 def _catalog_entries(account, keystone):
     """(name, type, region, tenant, {interface: url}) for every service and region, from the request's host URL.
 
-    Keystone catalogs list the image endpoint without ``/v2`` (clients discover the version); Rackspace's has it.
+    Keystone catalogs list the image endpoint without ``/v2`` (clients discover the version); Rackspace's has it, and
+    lists Cloud Files' CDN management endpoint too (``cloudFilesCDN``, public only; the local cloud does not serve that API).
     """
     state = current_state()
     base = request.host_url.rstrip("/")
@@ -92,6 +93,8 @@ def _catalog_entries(account, keystone):
                                                                    "internal": f"{root}/snet-object-store/v1/{files_tenant}"}
         if keystone:
             yield "keystone", "identity", region, None, {"public": f"{base}/identity"}
+        else:
+            yield "cloudFilesCDN", "rax:object-cdn", region, files_tenant, {"public": f"{root}/object-cdn/v1/{files_tenant}"}
 
 
 # Rackspace Identity v2.0
@@ -101,6 +104,12 @@ def _rax_millis(moment):
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def _v2_compute_versions(public_url):
+    """Where Rackspace's v2.0 catalog points compute clients for version discovery (DID samples/auth-response.json)."""
+    version_info = public_url.rsplit("/", 1)[0]
+    return {"versionId": "2", "versionInfo": version_info, "versionList": version_info.rsplit("/", 1)[0] + "/"}
+
+
 def _v2_access(token, account):
     files_tenant = f"MossoCloudFS_{account.tenant_id}"
     catalog = {}
@@ -108,6 +117,8 @@ def _v2_access(token, account):
         endpoint = {"region": region, "tenantId": tenant, "publicURL": urls["public"]}
         if "internal" in urls:
             endpoint["internalURL"] = urls["internal"]
+        if kind == "compute":
+            endpoint.update(_v2_compute_versions(urls["public"]))
         catalog.setdefault((name, kind), []).append(endpoint)
     roles = [{"id": "3", "name": "identity:user-admin", "description": "User Admin Role."},
              {"id": "6", "name": "compute:default", "description": "A Role that allows a user access to keystone Service methods",

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, g, request
 from werkzeug.datastructures import MultiDict
 
+from . import image_schemas
 from .errors import KEYSTONE_UNAUTHORIZED, GlanceError, json_response, keystone_error
 from .state import UNLISTED_STATUSES, current_state, isotime
 
@@ -31,6 +32,8 @@ VISIBILITIES = ["community", "public", "private", "shared"]
 MEMBER_STATUSES = ("pending", "accepted", "rejected", "all")
 OPERATOR_FILTERS = ("name", "id", "status", "container_format", "disk_format")
 BOOLEAN_FILTERS = ("protected", "os_hidden")
+CASELESS_FILTERS = ("os_hidden",)
+VERSION_ENDPOINTS = ("image.versions", "image.versions_list")
 # The order of the methods in Glance's ``Allow`` headers (its router's allowed_methods: "GET, POST", "GET, PATCH, DELETE", ...)
 ALLOW_ORDER = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PATCH_MEDIA_TYPES = {"application/openstack-images-v2.0-json-patch": 4, "application/openstack-images-v2.1-json-patch": 10}
@@ -71,7 +74,7 @@ def authenticate():
     state = current_state()
     if g.region not in state.regions:
         raise GlanceError(404)
-    if request.endpoint == "image.versions":
+    if request.endpoint in VERSION_ENDPOINTS:
         return None
     token = state.token(request.headers.get("X-Auth-Token", ""))
     if token is None:
@@ -93,11 +96,29 @@ def http_error(exc):
     return GlanceError(exc.code, headers=headers).response()
 
 
+def _versions():
+    href = f"{request.host_url}regions/{g.region}/image/v2/"
+    return {"versions": [{"id": version, "status": status, "links": [{"rel": "self", "href": href}]} for version, status in VERSIONS]}
+
+
 @blueprint.get("/", strict_slashes=False)
 def versions():
-    href = f"{request.host_url}regions/{g.region}/image/v2/"
-    return json_response({"versions": [{"id": version, "status": status, "links": [{"rel": "self", "href": href}]}
-                                       for version, status in VERSIONS]}, 300)
+    """Glance's root: the versions with 300 Multiple Choices (the version negotiation of clients such as keystoneauth)."""
+    return json_response(_versions(), 300)
+
+
+@blueprint.get("/versions")
+def versions_list():
+    """The same document with 200, as upstream Glance serves ``GET /versions``."""
+    return json_response(_versions())
+
+
+@blueprint.get("/v2/schemas/<name>")
+def show_schema(name):
+    document = image_schemas.schema(name)
+    if document is None:
+        raise GlanceError(404)
+    return json_response(document)
 
 
 # helpers shared by the handlers (and image_members.py)
@@ -170,9 +191,11 @@ def _filter(key, value):
             return lambda image: image["size"] is not None and image["size"] >= bound
         return lambda image: image["size"] is not None and image["size"] <= bound
     if key in BOOLEAN_FILTERS:
-        if value not in ("true", "false"):
+        # Glance checks os_hidden's value without case (openstacksdk sends "True"), protected's as given.
+        text = value.lower() if key in CASELESS_FILTERS else value
+        if text not in ("true", "false"):
             raise GlanceError(400, f"Invalid value '{value}' for '{key}' filter. Valid values are 'true' or 'false'.")
-        return lambda image: image.get(key, False) is (value == "true")
+        return lambda image: image.get(key, False) is (text == "true")
     if key in OPERATOR_FILTERS:
         operator, threshold = _split_operator(value)
         if operator == "in":

@@ -485,7 +485,7 @@ def list_container(container):
     with state.lock:
         box = _container(container)
         entries = {}
-        lag = state.config["object_list_lag_seconds"]
+        lag = state.wall_seconds(state.config["object_list_lag_seconds"])
         written_before = _now() - lag
         for name, stored in box.objects.items():
             if lag and stored.timestamp > written_before:

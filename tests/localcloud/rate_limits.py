@@ -4,7 +4,7 @@ after the service's root (``^/servers`` matches ``.../v2/010101/servers``), and 
 
 Every rule that matches a request must have room in its window, else the answer is 413 with the body of
 general-api-info/faults.rst ("Example: Fault, Over Limit") and a ``Retry-After`` header. Counting is per account (the
-token's tenant), per rule, in a sliding window on the state's clock; requests refused do not count. Rules are the config's
+token's tenant), per rule, in a sliding window on the state's clock (``time_scale`` scales it); requests refused do not count. Rules are the config's
 ``rate_limits`` (``[]``: off, the default).
 """
 
@@ -42,9 +42,14 @@ def _matching(rules, service, method, path):
             if rule["service"] in ("*", service) and rule["method"] == method and re.search(rule["regex"], relative)]
 
 
+def _window(state, rule):
+    """The rule's window on the wall clock (``time_scale`` times its unit)."""
+    return timedelta(seconds=state.wall_seconds(RATE_UNITS[rule["unit"]]))
+
+
 def _recent(state, account, index, rule, now):
     """The times of the counted requests of this account and rule still inside the window (older ones are dropped)."""
-    window = timedelta(seconds=RATE_UNITS[rule["unit"]])
+    window = _window(state, rule)
     times = state.rate_counts.setdefault((account, index), [])
     times[:] = [moment for moment in times if moment > now - window]
     return times
@@ -61,7 +66,7 @@ def over_limit(state, account, service, method, path):
         for index, rule in matching:
             times = _recent(state, account, index, rule, now)
             if len(times) >= rule["value"]:
-                retry_at = times[0] + timedelta(seconds=RATE_UNITS[rule["unit"]]) if times else now
+                retry_at = times[0] + _window(state, rule) if times else now
                 retry_after = max(1, math.ceil((retry_at - now).total_seconds()))
                 details = f"Only {rule['value']} {rule['method']} request(s) can be made to {rule['uri']} every {rule['unit']}."
                 body = {"overLimit": {"code": 413, "message": "OverLimit Retry...", "details": details, "retryAt": isotime(retry_at)}}
@@ -80,7 +85,7 @@ def limits_view(state, account):
             if rule["service"] not in ("*", "compute"):
                 continue
             times = _recent(state, account, index, rule, now)
-            next_available = times[0] + timedelta(seconds=RATE_UNITS[rule["unit"]]) if len(times) >= rule["value"] else now
+            next_available = times[0] + _window(state, rule) if len(times) >= rule["value"] else now
             shown.append({"uri": rule["uri"], "regex": rule["regex"], "limit": [
                 {"verb": rule["method"], "value": rule["value"], "remaining": max(0, rule["value"] - len(times)), "unit": rule["unit"],
                  "next-available": isotime(next_available)}]})

@@ -1,7 +1,7 @@
 """The server lifecycle as time passes: build, rebuild, stop, start and delete, each a ``ServerJob``.
 
 Like snapshots (servers.py), a job's stage follows from the time since it started, applied whenever the state is read
-(``CloudState.settle``). A process's task states share its ``server_phase_seconds`` evenly:
+(``CloudState.settle``). A process's task states share its ``server_phase_seconds`` (times ``time_scale``) evenly:
 
 =======  ============================================================================  ===================================
 process  task states (progress)                                                        end
@@ -105,7 +105,7 @@ def start_job(state, server, process, request_id, image_id=""):
     now = state.now()
     end = server.vm_state if process == "rebuild" and server.vm_state == "stopped" else ("stopped" if process == "stop" else "active")
     job = ServerJob(server_id=server.id, region=server.region, process=process, started=now,
-                    seconds=state.config["server_phase_seconds"][process], end_vm_state=end, image_id=image_id or server.image_id)
+                    seconds=state.wall_seconds(state.config["server_phase_seconds"][process]), end_vm_state=end, image_id=image_id or server.image_id)
     if process in ("stop", "delete", "rebuild"):
         server.console.extend(line for line in state.guests.stop(server.id).splitlines() if line)
     if process in ("build", "rebuild"):

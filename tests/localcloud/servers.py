@@ -18,6 +18,7 @@ A job marked to fail (``fail-next-image``, a full disk) ends ``killed`` (Nova ``
 phase is over. The server's task state clears either way.
 """
 
+import copy
 import hashlib
 import math
 import re
@@ -49,11 +50,47 @@ GIB = 1 << 30
 # Glance task statuses before the end (tasks.py); each lasts ``task_phase_seconds[status]``.
 TASK_PHASES = ("pending", "processing")
 
+# Timing profiles (the config's ``timing``): the durations the cloud emulates, in the cloud's own seconds. Choosing one
+# sets these keys (changes given with it apply on top); ``time_scale`` then multiplies every emulated duration on the
+# wall clock (state.CloudState.wall_seconds).
+TIMING_PROFILES = {
+    # Tests: an image or a task is done in about a second.
+    "fast": {
+        "image_phase_seconds": {"image_snapshot": 0.3, "image_pending_upload": 0.3, "image_uploading": 0.3},
+        "task_phase_seconds": {"pending": 0.3, "processing": 0.3},
+        "overlimit_retry_after": 1,
+        "server_phase_seconds": {"build": 0.4, "rebuild": 0.3, "stop": 0.1, "start": 0.1, "delete": 0.2},
+    },
+    # The platform's own durations, from what Rackspace and its users wrote (sources below).
+    "realistic": {
+        # 40 minutes in all: a 40 GB image on Rackspace's Cloud Files-backed Glance took 35-45 min
+        # (chef-provisioning-fog#188). How they split is our estimate from Rackspace's description of the phases
+        # (rackspace-how-to cloud-images/understanding-the-cloud-imaging-process.md): queued then creating (progress 0,
+        # 25: the disk's chain is coalesced, time in proportion to it), and uploading to Cloud Files (progress 50),
+        # which "generally takes the longest ... could take several hours".
+        "image_phase_seconds": {"image_snapshot": 300, "image_pending_upload": 300, "image_uploading": 1800},
+        # Export and import tasks move a whole disk through Cloud Files, as the upload phase does: half an hour here
+        # (imports "sometimes take >1 h", osbuild-composer#554), after a minute queued. Rackspace's transfer guide asks
+        # clients to poll tasks no more often than every 30 s (rackspace-how-to cloud-images/
+        # transferring-images-between-regions-of-the-rackspace-open-cloud.md), which only makes sense for tasks of minutes.
+        "task_phase_seconds": {"pending": 60, "processing": 1800},
+        # Nova's rate limits are per minute, and their 413 overLimit carries Retry-After (docs-cloud-servers
+        # general-api-info/limits.rst and faults.rst): a refused request waits for the minute to pass.
+        "overlimit_retry_after": 60,
+        # Servers (our estimates): a build or rebuild within the 180 s openstacksdk's create_server waits by default (tempest
+        # allows 300 s, restore-and-verify.md §2.1, §2.4); Rackspace: deleting "can take a few minutes" (docs-cloud-servers
+        # getting-started/create-server/deleting-server.rst).
+        "server_phase_seconds": {"build": 120, "rebuild": 120, "stop": 30, "start": 30, "delete": 120},
+    },
+}
+
 # The whole config of the local cloud (``/_localcloud/config``), every service's settings.
 DEFAULT_CONFIG = {
-    "image_phase_seconds": {"image_snapshot": 0.3, "image_pending_upload": 0.3, "image_uploading": 0.3},
+    "timing": "fast",  # the profile the timing keys come from (TIMING_PROFILES)
+    "time_scale": 1,  # wall-clock seconds per emulated second: phases, tasks, Retry-After, lags, token and task lifetimes
+    "image_phase_seconds": dict(TIMING_PROFILES["fast"]["image_phase_seconds"]),
     "images_per_host_group": None,  # images in progress at once per host group; None: no limit
-    "overlimit_retry_after": 1,  # seconds, in the 413 of that limit
+    "overlimit_retry_after": TIMING_PROFILES["fast"]["overlimit_retry_after"],  # seconds, in the 413 of that limit
     # Image members (image_members.py): false is Rackspace (members on private images too), true is upstream Glance >= 2.5
     # (only on shared images, 403 otherwise); or per region, {"DFW": true, ...}, regions left out being false.
     "members_need_shared_visibility": False,
@@ -64,7 +101,7 @@ DEFAULT_CONFIG = {
     "slo_min_segment_bytes": MIB,
     # Glance tasks (tasks.py): how long a task is pending, then processing; the fixed VHD an export writes (data and its
     # 512-byte footer) in DLO segments of export_segment_bytes; the largest virtual disk an import takes (Rackspace: 160 GB).
-    "task_phase_seconds": {"pending": 0.3, "processing": 0.3},
+    "task_phase_seconds": dict(TIMING_PROFILES["fast"]["task_phase_seconds"]),
     "export_image_bytes": 3 * MIB + 512,
     "export_segment_bytes": MIB,
     "import_max_virtual_bytes": 160 * GIB,
@@ -76,7 +113,7 @@ DEFAULT_CONFIG = {
     "object_list_lag_seconds": 0,
     # The server lifecycle (compute_servers.py, server_jobs.py): how long each process takes, split evenly among its task
     # states; whether ACTIVE servers made by POST /servers run a real sshd on their loopback address (guests.py).
-    "server_phase_seconds": {"build": 0.4, "rebuild": 0.3, "stop": 0.1, "start": 0.1, "delete": 0.2},
+    "server_phase_seconds": dict(TIMING_PROFILES["fast"]["server_phase_seconds"]),
     "guest_sshd": True,
     # Rate limits per account (rate_limits.py): [] is none; rate_limits.RACKSPACE_RATE_LIMITS is Rackspace's default table.
     "rate_limits": [],
@@ -116,14 +153,24 @@ def _phases(config, changes, key, names):
 
 def merged_config(config, changes):
     """A copy of ``config`` with ``changes`` applied (``image_phase_seconds`` and ``task_phase_seconds`` may name only some
-    phases; a new ``members_need_shared_visibility`` replaces the old one whole).
+    phases; a new ``members_need_shared_visibility`` replaces the old one whole). A ``timing`` profile comes first: its
+    keys replace the config's, and the other changes apply on top of it.
 
     Raises ValueError naming the first bad key or value.
     """
     unknown = set(changes) - set(DEFAULT_CONFIG)
     if unknown:
         raise ValueError(f"unknown config keys: {', '.join(sorted(unknown))}")
-    merged = {"image_phase_seconds": _phases(config, changes, "image_phase_seconds", IMAGE_TASK_STATES),
+    timing = changes.get("timing", config["timing"])
+    if not isinstance(timing, str) or timing not in TIMING_PROFILES:
+        raise ValueError(f"'timing' must be one of {', '.join(TIMING_PROFILES)}")
+    if "timing" in changes:
+        config = {**config, **copy.deepcopy(TIMING_PROFILES[timing])}
+    scale = changes.get("time_scale", config["time_scale"])
+    if not _number(scale) or scale <= 0:
+        raise ValueError("'time_scale' must be a number more than 0 (wall-clock seconds per emulated second)")
+    merged = {"timing": timing, "time_scale": scale,
+              "image_phase_seconds": _phases(config, changes, "image_phase_seconds", IMAGE_TASK_STATES),
               "task_phase_seconds": _phases(config, changes, "task_phase_seconds", TASK_PHASES),
               "server_phase_seconds": _phases(config, changes, "server_phase_seconds", SERVER_PROCESSES)}
     limit = changes.get("images_per_host_group", config["images_per_host_group"])

@@ -8,6 +8,7 @@ Object bodies are files in a temporary directory of the state (``storage_dir()``
 
 import copy
 import hashlib
+import math
 import random
 import re
 import secrets
@@ -147,6 +148,16 @@ class CloudState:
     def now(self):
         return self.clock()
 
+    def wall_seconds(self, seconds):
+        """An emulated duration on the wall clock: ``time_scale`` times it (the config's timing profile gives them in the
+        cloud's own seconds)."""
+        return seconds * self.config["time_scale"]
+
+    def retry_after(self, seconds):
+        """A Retry-After of ``seconds`` emulated seconds, in the whole seconds the header carries: rounded up, so that a
+        wait never becomes no wait at all (after rounding off float noise: 100 x 0.07 is 7, not 8)."""
+        return math.ceil(round(self.wall_seconds(seconds), 6))
+
     def storage_dir(self):
         """The directory of object bodies, made on first use (and removed with the interpreter at the latest)."""
         with self.lock:
@@ -223,7 +234,7 @@ class CloudState:
     def issue_token(self, account, methods, expires_at=None):
         now = self.now()
         token = Token(id=secrets.token_urlsafe(32), username=account.username, tenant_id=account.tenant_id, methods=list(methods),
-                      issued_at=now, expires_at=expires_at or now + timedelta(seconds=self.token_ttl))
+                      issued_at=now, expires_at=expires_at or now + timedelta(seconds=self.wall_seconds(self.token_ttl)))
         with self.lock:
             self.tokens[token.id] = token
         return token
@@ -273,7 +284,7 @@ class CloudState:
     def hide_from_lists(self, image_id, created):
         """An image made at ``created`` stays out of image lists for ``list_lag_seconds`` after that (eventual consistency);
         GET of it works at once."""
-        lag = self.config["list_lag_seconds"]
+        lag = self.wall_seconds(self.config["list_lag_seconds"])
         if lag:
             with self.lock:
                 self.unlisted_until[image_id] = created + timedelta(seconds=lag)
@@ -390,7 +401,9 @@ class CloudState:
             image.update({**server.base_image, "image_type": "snapshot", "instance_uuid": server.id, "base_image_ref": server.image_id,
                           "user_id": server.user_id, **custom})
             job = SnapshotJob(image_id=image["id"], region=server.region, server_id=server.id, host_group=server.host_group,
-                              started=start, phase_seconds=dict(self.config["image_phase_seconds"]), fail=server.fail_next_image,
+                              started=start, phase_seconds={phase: self.wall_seconds(seconds) for phase, seconds
+                                                            in self.config["image_phase_seconds"].items()},
+                              fail=server.fail_next_image,
                               hold=hold)
             server.fail_next_image = False
             if started is None:

@@ -4,10 +4,11 @@ Part of the image service (same log name, authentication and error format as ima
 wire format is upstream Glance's (glance/api/v2/tasks.py: a bare task from POST and GET, task stubs in the list,
 ``expires_at`` only once it is set); the task types, their inputs and failure messages are Rackspace's.
 
-A task is ``pending`` for ``task_phase_seconds.pending``, ``processing`` for ``task_phase_seconds.processing``, then does
-its work and ends ``success`` or ``failure``, stamped with the time each status began. ``CloudState.settle`` works this out
-from the state's clock, so nothing runs in the background and tests step through it with an injected clock. A finished
-task is gone (404) ``TASK_TTL`` after it ended, as Glance's ``task_time_to_live``; what it made stays.
+A task is ``pending`` for ``task_phase_seconds.pending``, ``processing`` for ``task_phase_seconds.processing`` (each times
+the config's ``time_scale``), then does its work and ends ``success`` or ``failure``, stamped with the time each status
+began. ``CloudState.settle`` works this out from the state's clock, so nothing runs in the background and tests step
+through it with an injected clock. A finished task is gone (404) ``TASK_TTL`` (times ``time_scale``) after it ended, as
+Glance's ``task_time_to_live``; what it made stays.
 
 * export: a fixed VHD made up from the image id (``vhd.fixed_disk_chunks``: the same image always gives the same bytes)
   of ``export_image_bytes``, written as a Dynamic Large Object into the caller's container of that region: segments
@@ -77,7 +78,8 @@ class Task:
     region: str
     input: dict
     created: datetime
-    phase_seconds: dict
+    phase_seconds: dict  # on the wall clock
+    time_to_live: timedelta = TASK_TTL  # on the wall clock
     status: str = "pending"
     result: Optional[dict] = None
     message: str = ""
@@ -102,7 +104,7 @@ class Task:
                 self.status, self.message = "success", "None"
             except TaskFailure as exc:
                 self.status, self.message = "failure", str(exc)
-            self.updated, self.expires = end, end + TASK_TTL
+            self.updated, self.expires = end, end + self.time_to_live
 
     def visible(self, tenant, now):
         return self.owner == tenant and (self.expires is None or now < self.expires)
@@ -295,7 +297,9 @@ def create_task():
     state = current_state()
     with state.lock:
         task = Task(id=str(uuid.uuid4()), type=task_type, owner=g.tenant, region=g.region, input=copy.deepcopy(task_input),
-                    created=state.now(), phase_seconds=dict(state.config["task_phase_seconds"]),
+                    created=state.now(), phase_seconds={status: state.wall_seconds(seconds)
+                                                        for status, seconds in state.config["task_phase_seconds"].items()},
+                    time_to_live=timedelta(seconds=state.wall_seconds(TASK_TTL.total_seconds())),
                     fail_message=state.failing_tasks.pop(task_type, None))
         state.tasks[task.id] = task
         task.settle(state, state.now())  # phases of 0 seconds end at once

@@ -466,7 +466,8 @@ def test_config_changes_and_reset(client, demo, clock):
 
 def test_command_line_compute_options():
     def args(phases=None, limit=None, retry_after=None):
-        return Namespace(image_phase_seconds=phases, images_per_host_group=limit, overlimit_retry_after=retry_after)
+        return Namespace(timing=None, time_scale=None, image_phase_seconds=phases, images_per_host_group=limit,
+                         overlimit_retry_after=retry_after)
 
     assert not compute_config(args())
     assert compute_config(args("0.5", 3, 9)) == {"image_phase_seconds": dict.fromkeys(PHASES, 0.5), "images_per_host_group": 3,

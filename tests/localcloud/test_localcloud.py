@@ -96,15 +96,20 @@ def test_v2_apikey_auth_returns_token_user_and_catalog(client):
     assert {role["name"] for role in access["user"]["roles"]} >= {"compute:default", "object-store:default"}
     catalog = {service["name"]: service for service in access["serviceCatalog"]}
     assert {name: service["type"] for name, service in catalog.items()} == {
-        "cloudServersOpenStack": "compute", "cloudImages": "image", "cloudFiles": "object-store"}
+        "cloudServersOpenStack": "compute", "cloudImages": "image", "cloudFiles": "object-store", "cloudFilesCDN": "rax:object-cdn"}
     for name, service in catalog.items():
         assert [endpoint["region"] for endpoint in service["endpoints"]] == REGIONS, name
     dfw = {name: service["endpoints"][0] for name, service in catalog.items()}
-    assert dfw["cloudServersOpenStack"] == {"region": "DFW", "tenantId": "100001", "publicURL": "http://localhost/regions/DFW/compute/v2/100001"}
+    assert dfw["cloudServersOpenStack"] == {"region": "DFW", "tenantId": "100001", "publicURL": "http://localhost/regions/DFW/compute/v2/100001",
+                                            "versionId": "2", "versionInfo": "http://localhost/regions/DFW/compute/v2",
+                                            "versionList": "http://localhost/regions/DFW/compute/"}
     assert dfw["cloudImages"] == {"region": "DFW", "tenantId": "100001", "publicURL": "http://localhost/regions/DFW/image/v2"}
     assert dfw["cloudFiles"] == {"region": "DFW", "tenantId": "MossoCloudFS_100001",
                                  "publicURL": "http://localhost/regions/DFW/object-store/v1/MossoCloudFS_100001",
                                  "internalURL": "http://localhost/regions/DFW/snet-object-store/v1/MossoCloudFS_100001"}
+    # the CDN management endpoint: public only, the Cloud Files tenant (DID samples/auth-response.json)
+    assert dfw["cloudFilesCDN"] == {"region": "DFW", "tenantId": "MossoCloudFS_100001",
+                                    "publicURL": "http://localhost/regions/DFW/object-cdn/v1/MossoCloudFS_100001"}
 
 
 def test_v2_password_auth_and_tenant_selection(client):
@@ -181,6 +186,7 @@ def test_v3_password_auth_by_name_with_project_scope(client):
     assert files == {"public": "http://localhost/regions/IAD/object-store/v1/MossoCloudFS_100001",
                      "internal": "http://localhost/regions/IAD/snet-object-store/v1/MossoCloudFS_100001"}
     assert catalog["compute"]["name"] == "cloudServersOpenStack"
+    assert "rax:object-cdn" not in catalog  # Rackspace's v2.0 catalog only
 
 
 def test_v3_password_auth_by_user_id_and_project_id(client):

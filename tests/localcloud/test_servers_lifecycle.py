@@ -103,6 +103,16 @@ def test_server_lists_page_with_limit_and_marker(client, demo):
     fault(client.get(f"{COMPUTE}/servers?limit=x", headers=demo), 400, "badRequest", "limit param must be an integer")
 
 
+def test_build_time_follows_the_timing_profile_and_time_scale(client, demo, clock):
+    config = ok(client.post("/_localcloud/config", json={"timing": "realistic", "time_scale": 0.01}))
+    assert config["server_phase_seconds"]["build"] == 120
+    server_id = created(client, demo)
+    clock.advance(1.1)  # 120 emulated seconds at 0.01: 1.2 s
+    assert show(client, demo, server_id)["status"] == "BUILD"
+    clock.advance(0.1)
+    assert show(client, demo, server_id)["status"] == "ACTIVE"
+
+
 def test_networks_attach_only_what_is_listed(client, demo, clock):
     service_only = created(client, demo, networks=[{"uuid": SERVICE_NET}])
     both = created(client, demo, name="verify-2", networks=[{"uuid": SERVICE_NET}, {"uuid": PUBLIC_NET}])

@@ -1,0 +1,139 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencloud.images contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The shared pacing budget: real files in a temporary directory, several pacers standing for several processes of
+one controller, one simulated clock."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import multiprocessing
+import os
+import stat
+
+from ansible_collections.opencloud.images.plugins.module_utils.pacing import CONGESTION_SECONDS, WINDOW, SharedPacer
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        assert seconds > 0
+        self.now += seconds
+
+
+def pacers(tmp_path, clock, count=2, **kwargs):
+    """``count`` pacers of one account, as ``count`` forks of one controller see it."""
+    return [SharedPacer("account", directory=str(tmp_path / "pacing"), clock=clock, sleep=clock.sleep, **kwargs)
+            for _index in range(count)]
+
+
+def test_posts_go_at_once_within_the_budget_and_wait_for_the_window_past_it(tmp_path):
+    clock = Clock()
+    first, second = pacers(tmp_path, clock, per_minute=3)
+    waits = [first.acquire(), second.acquire(), first.acquire()]
+    assert waits == [0, 0, 0]
+    clock.now += 10
+    assert second.acquire() == WINDOW - 10, "the fourth POST waits until the first is a minute old"
+
+
+def test_a_refusal_holds_back_every_process_for_its_retry_after(tmp_path):
+    clock = Clock()
+    first, second = pacers(tmp_path, clock)
+    first.acquire()
+    first.refused(retry_after=30)
+    assert second.acquire() == 30
+
+
+def test_while_congested_requests_go_one_at_a_time_each_waiting_for_the_previous_outcome(tmp_path):
+    clock = Clock()
+    first, second, third = pacers(tmp_path, clock, count=3, max_wait=20)
+    first.acquire()
+    first.refused(retry_after=5)
+    assert second.acquire() == 5
+    clock.now += 2  # second's request is on its way
+    second.accepted()
+    assert third.acquire() == 0, "an accepted request lets the next one go at once"
+    assert first.acquire() == 20, "with no outcome from third, its turn lapses after max_wait"
+
+
+def test_refusals_in_a_row_wait_longer_up_to_max_wait_but_never_less_than_retry_after(tmp_path):
+    clock = Clock()
+    (pacer,) = pacers(tmp_path, clock, count=1, max_wait=5)
+    pacer.acquire()
+    waits = []
+    for retry_after in (1, 1, 1, 1, 1, 9):
+        pacer.refused(retry_after=retry_after, at_least=2)
+        waits.append(pacer.acquire())
+    assert waits == [2, 3, 4.5, 5, 5, 9]
+    pacer.accepted()
+    pacer.acquire()
+    pacer.refused(retry_after=1, at_least=2)
+    assert pacer.acquire() == 2, "an acceptance starts the growth again"
+
+
+def test_an_image_that_finishes_frees_the_next_turn_before_the_retry_after(tmp_path):
+    clock = Clock()
+    first, second = pacers(tmp_path, clock)
+    first.acquire()
+    first.refused(retry_after=300)
+    clock.now += 40
+    first.freed()
+    assert second.acquire() == 0
+
+
+def test_the_congestion_ends_a_minute_after_the_last_refusals_wait(tmp_path):
+    clock = Clock()
+    first, second, third = pacers(tmp_path, clock, count=3)
+    first.acquire()
+    first.refused(retry_after=10)
+    clock.now += 10 + CONGESTION_SECONDS
+    assert [second.acquire(), third.acquire()] == [0, 0], "no longer one at a time"
+
+
+def test_acquire_gives_up_waiting_at_its_timeout(tmp_path):
+    clock = Clock()
+    first, second = pacers(tmp_path, clock)
+    first.acquire()
+    first.refused(retry_after=600)
+    assert second.acquire(timeout=45) == 45
+
+
+def test_the_state_file_is_private_and_holds_times_and_counters_only(tmp_path):
+    clock = Clock()
+    (pacer,) = pacers(tmp_path, clock, count=1)
+    pacer.acquire()
+    pacer.refused(retry_after=3)
+    assert stat.S_IMODE(os.stat(pacer.path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(os.path.dirname(pacer.path)).st_mode) == 0o700
+    with open(pacer.path) as handle:
+        state = json.load(handle)
+    assert set(state) == {"posts", "refusals", "next_turn", "congested_until"}
+    assert all(isinstance(value, (int, float)) for value in state["posts"] + [state["next_turn"], state["congested_until"]])
+
+
+def _take_turns(directory, turns, queue):
+    pacer = SharedPacer("account", per_minute=1000, directory=directory)
+    for _turn in range(turns):
+        pacer.acquire()
+    queue.put(os.getpid())
+
+
+def test_processes_sharing_the_budget_lose_no_turn(tmp_path):
+    """Real processes and the real clock: every turn taken is counted once (the lock serialises the updates)."""
+    directory = str(tmp_path / "pacing")
+    queue = multiprocessing.Queue()
+    workers = [multiprocessing.Process(target=_take_turns, args=(directory, 25, queue)) for _index in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert [worker.exitcode for worker in workers] == [0, 0, 0, 0]
+    assert queue.qsize() == 4
+    with open(os.path.join(directory, "account.json")) as handle:
+        assert len(json.load(handle)["posts"]) == 100
