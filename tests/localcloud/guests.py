@@ -73,12 +73,18 @@ class Guests:
     def __init__(self):
         self.user = getpass.getuser()
         self.port = _free_port()
-        self.directory = tempfile.mkdtemp(prefix="localcloud-guests-")
+        self.directory = None  # made when the first guest boots
         self.processes = {}  # server id -> Popen
         self.logs = {}  # server id -> path of its sshd's log
         self._next = 0
         self._launcher = ThreadPoolExecutor(1, thread_name_prefix="localcloud-guests")
-        self._finalizer = weakref.finalize(self, _stop_all, self.processes, self.directory)
+
+    def _base(self):
+        """The directory of the guests' files, made on first use; the sshd processes and it go with this object at the latest."""
+        if self.directory is None:
+            self.directory = tempfile.mkdtemp(prefix="localcloud-guests-")
+            weakref.finalize(self, _stop_all, self.processes, self.directory)
+        return self.directory
 
     def allocate_address(self):
         """The next loopback address (127.0.0.2 onwards, skipping .0 and .255 host parts)."""
@@ -94,7 +100,7 @@ class Guests:
         sshd = find_sshd()
         if sshd is None:
             raise GuestError("sshd not found: install Debian's openssh-server (the local cloud's guests run a real sshd)")
-        home = tempfile.mkdtemp(prefix=f"{server.id}-", dir=self.directory)
+        home = tempfile.mkdtemp(prefix=f"{server.id}-", dir=self._base())
         host_key, authorized, config, log = (os.path.join(home, name) for name in ("host_key", "authorized_keys", "sshd_config", "sshd.log"))
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"localcloud-{server.id}", "-f", host_key], check=True,
                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
