@@ -5,7 +5,8 @@ Each server made by ``POST /servers`` gets its own loopback address (127.0.0.2, 
 port shared by every guest of this local cloud (port 22 would need root and collide with a host sshd): one sshd per server,
 with a throwaway ed25519 host key made at boot (a rebuild boots again, so the host key changes as on a real rebuild),
 public-key login only (no forwarding), for the user running the local cloud, the server's key pair as the only authorized key, and
-``OPENCLOUD_SERVER_ID``, ``OPENCLOUD_IMAGE_ID``, ``OPENCLOUD_SERVER_NAME`` in the session's environment.
+``OPENCLOUD_SERVER_ID``, ``OPENCLOUD_IMAGE_ID``, ``OPENCLOUD_SERVER_NAME`` in the session's environment. Run by another user
+than root, sshd is unprivileged (only that user can log in); as root it needs its privilege separation directory.
 
 No leftovers: every sshd is started by one long-lived launcher thread through ``setpriv --pdeathsig TERM``, so it gets
 SIGTERM when the local cloud dies (the parent-death signal follows the thread that forked, hence one thread for all);
