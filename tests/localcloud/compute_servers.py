@@ -169,7 +169,7 @@ def _user_data(value):
 
 def _access_ip(value, version):
     try:
-        if ipaddress.ip_address(value).version == version:
+        if isinstance(value, str) and ipaddress.ip_address(value).version == version:
             return value
     except ValueError:
         pass

@@ -147,6 +147,8 @@ BAD_CREATES = [
     ({"user_data": "not base64!"}, 400, "badRequest", "Userdata content cannot be decoded"),
     ({"personality": [{"path": "/etc/motd", "contents": "aGk="}] * 6}, 413, "overLimit", "Personality file limit exceeded"),
     ({"metadata": {f"k{n}": "v" for n in range(41)}}, 403, "forbidden", "Maximum number of metadata items exceeds 40"),
+    ({"accessIPv4": 1}, 400, "badRequest", "accessIPv4 is not proper IPv4 format"),
+    ({"accessIPv6": "10.0.0.1"}, 400, "badRequest", "accessIPv6 is not proper IPv6 format"),
 ]
 
 
