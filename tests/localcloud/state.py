@@ -189,6 +189,7 @@ class CloudState:
             self.failing_tasks = {}  # task type -> the failure message of the next task of that type
             self.unlisted_until = {}  # image id -> when image lists start to show it (list_lag_seconds)
             self.objects = {}  # (region, account) -> {container name: object_store.Container}
+            self.account_metadata = {}  # (region, account) -> its X-Account-Meta-* headers (Cloud Files)
             self.tasks = {}  # task id -> tasks.Task
             self.close()
             for entry in copy.deepcopy(self._seed["images"]):
