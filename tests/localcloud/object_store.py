@@ -745,7 +745,8 @@ def _content_type(name):
 
 
 def _created(etag, timestamp, headers=None):
-    return swift_response(201, headers={"Etag": etag, **_time_headers(timestamp), **(headers or {})})
+    """201 with Etag and Last-Modified (Swift's PUT answer has no X-Timestamp)."""
+    return swift_response(201, headers={"Etag": etag, "Last-Modified": _time_headers(timestamp)["Last-Modified"], **(headers or {})})
 
 
 def _check_etag(expected, actual):
