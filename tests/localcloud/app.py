@@ -10,21 +10,27 @@ connection over as ``werkzeug.socket``, and shutting it down is what makes the c
 A fault's ``delay_seconds`` (times the config's ``time_scale``) is a real sleep in the request's thread (the server is
 threaded, so other requests go on), and
 ``expire_token`` expires the caller's token before the service checks it, so the 401 is the service's own.
+
+A request body whose chunked encoding is broken reads as a client that went away (werkzeug's ``ClientDisconnected``, as
+for a body shorter than its Content-Length), not as a server error: werkzeug's dechunking raises a bare ``OSError``.
 """
 
+import io
 import socket
 import time
 import uuid
 
 from flask import Flask, Response, g, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import ClientDisconnected, HTTPException
 
-from . import compute, compute_servers, compute_versions, control, identity, image_members, images, keypairs, object_store, rate_limits, tasks
+from . import (compute, compute_servers, compute_versions, control, identity, image_members, images, keypairs, object_info, object_store,
+               rate_limits, tasks)
 from .errors import json_response
 from .state import EXTENSION_KEY
 
-# image_members and tasks before images, compute_versions before compute: module_for takes the first module whose PATH_RE matches.
-SERVICE_MODULES = (identity, image_members, tasks, images, compute_versions, compute, object_store, control)
+# image_members and tasks before images, compute_versions before compute, object_info before object_store: module_for takes
+# the first module whose PATH_RE matches.
+SERVICE_MODULES = (identity, image_members, tasks, images, compute_versions, compute, object_info, object_store, control)
 # The server lifecycle and key pairs are routed on compute's blueprint (its authentication, errors and links).
 for _child in (compute_servers, keypairs):
     compute.blueprint.register_blueprint(_child.blueprint)
@@ -124,8 +130,34 @@ def _damage(response, fault):
     return response
 
 
+class _Dechunked(io.RawIOBase):
+    """werkzeug's dechunked request body, with a malformed chunk raising ``ClientDisconnected`` instead of ``OSError``."""
+
+    def __init__(self, stream):
+        super().__init__()
+        self._stream = stream
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        try:
+            return self._stream.readinto(buffer)
+        except OSError as exc:
+            raise ClientDisconnected(f"Malformed chunked request body: {exc}") from exc
+
+
+def _malformed_chunks_are_client_errors(wsgi_app):
+    def checked(environ, start_response):
+        if environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
+            environ["wsgi.input"] = _Dechunked(environ["wsgi.input"])
+        return wsgi_app(environ, start_response)
+    return checked
+
+
 def create_app(state):
     app = Flask(__name__)
+    app.wsgi_app = _malformed_chunks_are_client_errors(app.wsgi_app)
     app.extensions[EXTENSION_KEY] = state
     for module in SERVICE_MODULES:
         app.register_blueprint(module.blueprint)

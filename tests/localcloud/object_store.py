@@ -1,14 +1,17 @@
 """Cloud Files (Swift) at ``/regions/<REGION>/object-store/v1/MossoCloudFS_<tenant>``, the catalog's public URL, and the
 same data at ``/regions/<REGION>/snet-object-store/v1/...``, its internal one.
 
-Status codes, headers and bodies follow upstream Swift's proxy with the middlewares Cloud Files runs (dlo, slo, bulk,
+Status codes, headers and bodies follow upstream Swift's proxy with the middlewares Cloud Files runs (dlo, slo, bulk, copy,
 listing_formats). Where this emulator differs:
 
 * SLO segments but the last must be at least ``slo_min_segment_bytes`` (Swift's rule before 2.7, which Cloud Files
   documents); inline ``data`` segments, segment ranges and XML listings are not emulated;
 * a GET of a large object one of whose SLO segments has gone or changed answers 409 (Swift cuts the body short
   once past the first segment);
-* a token of another tenant gets 401, as from Cloud Files' own auth (upstream Swift's tempauth answers 403);
+* a token of another tenant gets 401, as from Cloud Files' own auth (upstream Swift's tempauth answers 403); so does a
+  server-side copy naming another account (X-Copy-From-Account, Destination-Account): there are no ACLs;
+* the object expirer runs at once: an object past its X-Delete-At is deleted at the next request that reads its account
+  (upstream's object servers answer 404 at once, but listings keep it until the expirer passes);
 * eventual consistency only as the config's ``object_list_lag_seconds``: container listings (GET) leave out objects
   written that recently; everything else (HEAD, GET of the object, large objects, the container's counts) sees them at once.
 
@@ -51,6 +54,13 @@ MAX_BULK_DELETES = 10000
 DLO_FORMAT = "X-Object-Manifest must be in the format container/prefix"
 SLO_KEYS = ("path", "etag", "size_bytes")
 MAX_NESTING = 10  # SLOs within SLOs
+# swift.common.constraints: limits of the metadata of one request (what /info reports as max_meta_*)
+MAX_META_NAME_LENGTH = 128
+MAX_META_VALUE_LENGTH = 256
+MAX_META_COUNT = 90
+MAX_META_OVERALL_SIZE = 4096
+COPY_FROM_FORMAT = "X-Copy-From header must be of the form <container name>/<object name>"
+DESTINATION_FORMAT = "Destination header must be of the form <container name>/<object name>"
 
 
 def _md5(data=b""):
@@ -73,6 +83,7 @@ class StoredObject:
     metadata: dict = field(default_factory=dict)  # X-Object-Meta-* headers as sent
     manifest: Optional[str] = None  # a DLO's X-Object-Manifest as sent: "<container>/<prefix>", maybe URL-encoded
     segments: Optional[list] = None  # an SLO's manifest in Swift's stored form: name, bytes, hash, content_type, last_modified
+    delete_at: Optional[int] = None  # X-Delete-At: from then on the object is gone
 
     @property
     def kind(self):
@@ -96,9 +107,25 @@ class Container:
     name: str
     timestamp: float
     objects: dict = field(default_factory=dict)  # name -> StoredObject
+    metadata: dict = field(default_factory=dict)  # X-Container-Meta-* headers
+    expiring: dict = field(default_factory=dict)  # name -> X-Delete-At, of the objects that have one
 
     def bytes_used(self):
         return sum(stored.listed_bytes for stored in self.objects.values())
+
+    def track(self, stored):
+        """Note (or forget) when an object of the container expires; call after each change to its ``delete_at``."""
+        if stored.delete_at is None:
+            self.expiring.pop(stored.name, None)
+        else:
+            self.expiring[stored.name] = stored.delete_at
+
+    def expire(self, now):
+        """Delete the objects whose X-Delete-At has come, as Swift's object expirer does (here at once, at the next request)."""
+        for name, delete_at in list(self.expiring.items()):
+            if delete_at <= now:
+                del self.expiring[name]
+                discard(self.objects.pop(name).blob)
 
 
 class SwiftError(Exception):
@@ -115,8 +142,12 @@ class SwiftError(Exception):
 # storage, shared with tasks.py (call with the state's lock held unless said otherwise)
 
 def containers(state, region, account):
-    """The containers of an account ({name: Container}); accounts exist as soon as they are used."""
-    return state.objects.setdefault((region, account), {})
+    """The containers of an account ({name: Container}), expired objects gone; accounts exist as soon as they are used."""
+    boxes = state.objects.setdefault((region, account), {})
+    now = state.now().timestamp()
+    for box in boxes.values():
+        box.expire(now)
+    return boxes
 
 
 def find_object(state, region, account, container, name):
@@ -169,6 +200,7 @@ def store_object(state, region, account, container, stored):
         raise SwiftError(404)
     old = box.objects.get(stored.name)
     box.objects[stored.name] = stored
+    box.track(stored)
     if old is not None:
         discard(old.blob)
 
@@ -179,6 +211,7 @@ def delete_object(state, region, account, container, name):
     stored = box.objects.pop(name, None) if box else None
     if stored is None:
         return False
+    box.expiring.pop(name, None)
     discard(stored.blob)
     return True
 
@@ -241,6 +274,17 @@ class Body:
         self._lengths = [length for _path, length in parts]
         self._start = start
         self._stop = sum(self._lengths) if stop is None else stop
+        self._chunks = None  # the iteration ``read`` takes its bytes from
+        self._pending = b""
+
+    def read(self, size):
+        """At most ``size`` bytes, b"" at the end: a Body is a stream for ``write_blob`` too (server-side copies)."""
+        if self._chunks is None:
+            self._chunks = iter(self)
+        while len(self._pending) < size and (chunk := next(self._chunks, b"")):
+            self._pending += chunk
+        data, self._pending = self._pending[:size], self._pending[size:]
+        return data
 
     def __iter__(self):
         position = 0
@@ -339,6 +383,74 @@ def _container(name):
     return box
 
 
+def _bad_request(message):
+    return SwiftError(400, message, content_type="text/plain")
+
+
+def _checked_metadata(kind):
+    """The request's ``X-<kind>-Meta-*`` headers, checked as Swift's check_metadata does (400 with its message otherwise)."""
+    prefix = f"x-{kind}-meta-"
+    found, size = {}, 0
+    for header, value in request.headers.items():
+        if not header.lower().startswith(prefix):
+            continue
+        name = header[len(prefix):]
+        if not name:
+            raise _bad_request("Metadata name cannot be empty")
+        size += len(name) + len(value)
+        if len(name) > MAX_META_NAME_LENGTH:
+            raise _bad_request(f"Metadata name too long: {prefix}{name}")
+        if len(value) > MAX_META_VALUE_LENGTH:
+            raise _bad_request(f"Metadata value longer than {MAX_META_VALUE_LENGTH}: {prefix}{name}")
+        if len(found) >= MAX_META_COUNT:
+            raise _bad_request(f"Too many metadata items; max {MAX_META_COUNT}")
+        if size > MAX_META_OVERALL_SIZE:
+            raise _bad_request(f"Total metadata too large; max {MAX_META_OVERALL_SIZE}")
+        found[header] = value
+    return found
+
+
+def _updated_metadata(current, kind):
+    """Account or container metadata after a PUT or POST: ``X-<kind>-Meta-N: value`` sets N, an empty value or an
+    ``X-Remove-<kind>-Meta-N`` header removes it; the rest stays."""
+    updated = dict(current)
+    for header, value in _checked_metadata(kind).items():
+        if value:
+            updated[header] = value
+        else:
+            updated.pop(header, None)
+    remove = f"x-remove-{kind}-meta-"
+    for header in request.headers.keys():
+        if header.lower().startswith(remove) and header[len(remove):]:
+            updated.pop(f"X-{kind.title()}-Meta-{header[len(remove):]}", None)
+    return updated
+
+
+def _delete_at(default=None):
+    """The X-Delete-At an object PUT or POST asks for (X-Delete-After counted from now wins), ``default`` without either;
+    400 as Swift's check_delete_headers for a value that is not an integer or not in the future."""
+    now = _now()
+    after = request.headers.get("X-Delete-After")
+    if after is not None:
+        try:
+            delete_at = int(now + int(after))
+        except ValueError:
+            raise _bad_request("Non-integer X-Delete-After") from None
+        if delete_at <= now:
+            raise _bad_request("X-Delete-After in past")
+        return delete_at
+    at = request.headers.get("X-Delete-At")
+    if at is None:
+        return default
+    try:
+        delete_at = int(at)
+    except ValueError:
+        raise _bad_request("Non-integer X-Delete-At") from None
+    if delete_at <= now:
+        raise _bad_request("X-Delete-At in past")
+    return delete_at
+
+
 # listings
 
 def _wants_json():
@@ -404,16 +516,28 @@ def list_account():
         headers = {"X-Account-Container-Count": str(len(boxes)),
                    "X-Account-Object-Count": str(sum(entry["count"] for entry in entries.values())),
                    "X-Account-Bytes-Used": str(sum(entry["bytes"] for entry in entries.values())),
-                   "X-Timestamp": f"{min((box.timestamp for box in boxes.values()), default=_now()):016.5f}"}
+                   "X-Timestamp": f"{min((box.timestamp for box in boxes.values()), default=_now()):016.5f}",
+                   **current_state().account_metadata.get((g.region, g.account), {})}
     return _listing_response(entries, headers)
 
 
 @blueprint.route("/", strict_slashes=False, methods=["POST", "DELETE"])
+def update_account():
+    """A bulk delete (``?bulk-delete``), else a POST of account metadata (204); Cloud Files accounts cannot be deleted."""
+    if "bulk-delete" in request.args:
+        return bulk_delete()
+    if request.method == "DELETE":
+        raise SwiftError(405, headers={"Allow": "GET, HEAD, POST"})
+    state = current_state()
+    with state.lock:
+        key = (g.region, g.account)
+        state.account_metadata[key] = _updated_metadata(state.account_metadata.get(key, {}), "account")
+    return swift_response(204)
+
+
 def bulk_delete():
     """``POST /?bulk-delete`` or ``DELETE /?bulk-delete``: a text/plain body of URL-encoded ``container/object`` (or
     ``container``) lines. Always 200; the outcome is in the body (Swift's bulk middleware)."""
-    if "bulk-delete" not in request.args:
-        raise SwiftError(405, headers={"Allow": "GET, HEAD"})
     result = _BulkResult()
     try:
         if request.content_type and not request.content_type.startswith("text/plain"):
@@ -496,22 +620,33 @@ def list_container(container):
                 entry["slo_etag"] = f'"{stored.slo_etag}"'
             entries[name] = entry
         headers = {"X-Container-Object-Count": str(len(box.objects)), "X-Container-Bytes-Used": str(box.bytes_used()),
-                   "X-Timestamp": f"{box.timestamp:016.5f}"}
+                   "X-Timestamp": f"{box.timestamp:016.5f}", **box.metadata}
     return _listing_response(entries, headers)
 
 
 @blueprint.put("/<container>", strict_slashes=False)
 def create_container(container):
-    """201 for a new container, 202 when it exists."""
+    """201 for a new container, 202 when it exists (its metadata updated as by a POST)."""
     size = len(container.encode())
     if size > MAX_CONTAINER_NAME:
         raise SwiftError(400, f"Container name length of {size} longer than {MAX_CONTAINER_NAME}")
     with current_state().lock:
         boxes = _account_containers()
-        if container in boxes:
+        existing = boxes.get(container)
+        if existing is not None:
+            existing.metadata = _updated_metadata(existing.metadata, "container")
             return swift_response(202)
-        boxes[container] = Container(container, _now())
+        boxes[container] = Container(container, _now(), metadata=_updated_metadata({}, "container"))
     return swift_response(201)
+
+
+@blueprint.post("/<container>", strict_slashes=False)
+def update_container(container):
+    """Set or remove container metadata: 204."""
+    with current_state().lock:
+        box = _container(container)
+        box.metadata = _updated_metadata(box.metadata, "container")
+    return swift_response(204)
 
 
 @blueprint.delete("/<container>", strict_slashes=False)
@@ -538,7 +673,9 @@ def _object_headers(stored):
     if stored.manifest is not None:
         headers["X-Object-Manifest"] = stored.manifest
     if stored.segments is not None:
-        headers["X-Static-Large-Object"] = "True"
+        headers.update({"X-Static-Large-Object": "True", "X-Manifest-Etag": stored.etag})
+    if stored.delete_at is not None:
+        headers["X-Delete-At"] = str(stored.delete_at)
     return headers
 
 
@@ -576,6 +713,7 @@ def get_object(container, obj):
                 body = json.dumps([{"path": entry["name"], "etag": entry["hash"], "size_bytes": entry["bytes"]}
                                    for entry in stored.segments]).encode()
             headers.update({"Content-Type": "application/json; charset=utf-8", "Etag": _md5(body).hexdigest()})
+            del headers["X-Manifest-Etag"]
             return Response(b"" if request.method == "HEAD" else body, 200, headers)
         else:
             parts, etag, total = stored_bytes(stored)
@@ -606,12 +744,9 @@ def _content_type(name):
     return request.headers.get("Content-Type") or mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
-def _metadata():
-    return {key: value for key, value in request.headers.items() if key.lower().startswith("x-object-meta-")}
-
-
-def _created(etag, timestamp):
-    return swift_response(201, headers={"Etag": etag, **_time_headers(timestamp)})
+def _created(etag, timestamp, headers=None):
+    """201 with Etag and Last-Modified (Swift's PUT answer has no X-Timestamp)."""
+    return swift_response(201, headers={"Etag": etag, "Last-Modified": _time_headers(timestamp)["Last-Modified"], **(headers or {})})
 
 
 def _check_etag(expected, actual):
@@ -619,18 +754,29 @@ def _check_etag(expected, actual):
         raise SwiftError(422)
 
 
-@blueprint.put("/<container>/<path:obj>")
-def put_object(container, obj):
-    """Store the body as it streams in (an SLO manifest with ``?multipart-manifest=put``; a DLO with X-Object-Manifest)."""
+def _check_object_name(obj):
     size = len(obj.encode())
     if size > MAX_OBJECT_NAME:
         raise SwiftError(400, f"Object name length of {size} longer than {MAX_OBJECT_NAME}")
+
+
+@blueprint.put("/<container>/<path:obj>")
+def put_object(container, obj):
+    """Store the body as it streams in (an SLO manifest with ``?multipart-manifest=put``; a DLO with X-Object-Manifest; a
+    server-side copy with X-Copy-From)."""
+    _check_object_name(obj)
     state = current_state()
     with state.lock:
         _container(container)
+    if request.headers.get("X-Copy-From"):
+        return _copy(_path_header("X-Copy-From", COPY_FROM_FORMAT, request.headers.get("X-Copy-From-Account")), (container, obj))
     _need_length()
+    delete_at, metadata = _delete_at(), _checked_metadata("object")
     if request.args.get("multipart-manifest") == "put":
-        return _put_slo(container, obj)
+        entries = _manifest_entries(_read_manifest(), (container, obj))
+        with state.lock:
+            stored = _store_slo(container, obj, entries, _content_type(obj), metadata, delete_at)
+        return _created(f'"{stored.slo_etag}"', stored.timestamp)
     manifest = _dlo_manifest()
     limit = state.config["object_max_bytes"]
     if (request.content_length or 0) > limit:
@@ -641,13 +787,100 @@ def put_object(container, obj):
     except SwiftError:
         discard(path)
         raise
-    stored = StoredObject(name=obj, size=size, etag=etag, content_type=_content_type(obj), timestamp=_now(), blob=path if size else None,
-                          metadata=_metadata(), manifest=manifest)
+    stored = _store_written(container, obj, (path, size, etag), content_type=_content_type(obj), metadata=metadata, manifest=manifest,
+                            delete_at=delete_at)
+    return _created(etag, stored.timestamp)
+
+
+def _store_written(container, name, written, **fields):
+    """Store as object ``name`` the file ``write_blob`` wrote ((path, size, md5); an empty one is not kept); the object."""
+    path, size, etag = written
+    stored = StoredObject(name=name, size=size, etag=etag, timestamp=_now(), blob=path if size else None, **fields)
     if not size:
         discard(path)
+    state = current_state()
     with state.lock:
         store_object(state, g.region, g.account, container, stored)
-    return _created(etag, stored.timestamp)
+    return stored
+
+
+@blueprint.post("/<container>/<path:obj>")
+def update_object(container, obj):
+    """Swift's POST of an object: its user metadata becomes the request's (all of it: what is not sent goes), as do its
+    X-Delete-At and, but for an SLO, its X-Object-Manifest (a DLO POSTed without it is a plain object from then on); a
+    Content-Type replaces the old one. The bytes stay; the timestamp is the POST's. 202."""
+    with current_state().lock:
+        box = _container(container)
+        delete_at, metadata, manifest = _delete_at(), _checked_metadata("object"), _dlo_manifest()
+        stored = _object(container, obj)
+        stored.metadata, stored.delete_at, stored.timestamp = metadata, delete_at, _now()
+        stored.content_type = request.headers.get("Content-Type") or stored.content_type
+        if stored.segments is None:
+            stored.manifest = manifest
+        box.track(stored)
+    return swift_response(202)
+
+
+# server-side copy (Swift's copy middleware)
+
+def _path_header(header, problem, account=None):
+    """(container, object) of a Destination or X-Copy-From header ("[/]container/object", URL-encoded): 412 if it is not of
+    that form. An account header naming another account gets the 401 of a token that does not own it."""
+    if account is not None and unquote(account) != g.account:
+        raise SwiftError(401, headers={"WWW-Authenticate": f'Swift realm="{quote(unquote(account))}"'})
+    container, _slash, name = unquote(request.headers[header]).lstrip("/").partition("/")
+    if not container or not name:
+        raise SwiftError(412, problem)
+    return container, name
+
+
+@blueprint.route("/<container>/<path:obj>", methods=["COPY"])
+def copy_object(container, obj):
+    """``COPY`` with ``Destination: container/object``: a PUT of the destination with X-Copy-From, the body ignored."""
+    if not request.headers.get("Destination"):
+        raise SwiftError(412, "Destination header required")
+    destination = _path_header("Destination", DESTINATION_FORMAT, request.headers.get("Destination-Account"))
+    _check_object_name(destination[1])
+    return _copy((container, obj), destination)
+
+
+def _copy(source, destination):
+    """Copy ``source`` (container, object) to ``destination``, as Swift's copy middleware: a large object is copied as the
+    plain object of its content, unless ``?multipart-manifest=get`` asks for the manifest (a DLO's header, an SLO's segment
+    list, checked again as a manifest PUT). Metadata is the source's updated by the request's (only the request's with
+    ``X-Fresh-Metadata: true``); X-Delete-At likewise. 201 with X-Copied-From and the new object's metadata."""
+    if request.content_length:
+        raise _bad_request("Copy requests require a zero byte body")
+    state = current_state()
+    fresh = request.headers.get("X-Fresh-Metadata", "").lower() in ("true", "1", "yes", "on", "t", "y")
+    manifest_only = request.args.get("multipart-manifest") == "get"
+    with state.lock:
+        original = _object(*source)
+        metadata = {**({} if fresh else original.metadata), **_checked_metadata("object")}
+        delete_at = _delete_at(None if fresh else original.delete_at)
+        content_type = request.headers.get("Content-Type") or original.content_type
+        copied_from = {"X-Copied-From-Account": quote(g.account), "X-Copied-From": quote(f"{source[0]}/{source[1]}"),
+                       "X-Copied-From-Last-Modified": _time_headers(original.timestamp)["Last-Modified"]}
+        response_headers = {**copied_from, **metadata, **({"X-Delete-At": str(delete_at)} if delete_at is not None else {})}
+        if manifest_only and original.segments is not None:
+            entries = [{"path": entry["name"], "etag": entry["hash"], "size_bytes": entry["bytes"]} for entry in original.segments]
+            stored = _store_slo(*destination, entries, content_type, metadata, delete_at)
+            return _created(f'"{stored.slo_etag}"', stored.timestamp, response_headers)
+        if manifest_only:
+            parts, _etag, total = stored_bytes(original)
+        else:
+            parts, _etag, total = content(state, g.region, g.account, original)
+        if total > state.config["object_max_bytes"]:
+            raise SwiftError(413)
+        _container(destination[0])
+        body = Body(parts)
+    try:
+        written = write_blob(state, body)
+    finally:
+        body.close()
+    stored = _store_written(*destination, written, content_type=content_type, metadata=metadata, delete_at=delete_at,
+                            manifest=original.manifest if manifest_only else None)
+    return _created(stored.etag, stored.timestamp, response_headers)
 
 
 def _manifest_entries(body, own_path):
@@ -689,51 +922,58 @@ def _is_size(value):
     return not isinstance(value, bool) and (isinstance(value, int) or (isinstance(value, str) and value.isdigit()))
 
 
-def _put_slo(container, obj):
-    """``PUT ?multipart-manifest=put``: every segment must exist and match its etag and size_bytes (null: not checked)."""
-    state = current_state()
+def _read_manifest():
+    """The body of a manifest PUT, at most ``MAX_MANIFEST_BYTES`` (413 beyond)."""
     body = bytearray()
-    while chunk := request.stream.read(CHUNK):
-        body += chunk
-        if len(body) > MAX_MANIFEST_BYTES:
-            raise SwiftError(413, f"Manifest File > {MAX_MANIFEST_BYTES} bytes")
-    entries = _manifest_entries(body, (container, obj))
+    try:
+        while chunk := request.stream.read(CHUNK):
+            body += chunk
+            if len(body) > MAX_MANIFEST_BYTES:
+                raise SwiftError(413, f"Manifest File > {MAX_MANIFEST_BYTES} bytes")
+    except ClientDisconnected:
+        raise SwiftError(499) from None
+    return body
+
+
+def _store_slo(container, obj, entries, content_type, metadata, delete_at):
+    """Store the SLO of manifest ``entries`` (call with the lock held): every segment must exist and match its etag and
+    size_bytes (null: not checked), and the request's ETag, if any, the SLO's; the 400 of ``_slo_problems`` otherwise."""
+    state = current_state()
     if len(entries) > state.config["slo_max_segments"]:
         raise SwiftError(413, f"Number of object-backed segments must be <= {state.config['slo_max_segments']}")
     minimum = state.config["slo_min_segment_bytes"]
-    with state.lock:
-        problems, segments = [], []
-        for index, entry in enumerate(entries):
-            name = "/" + entry["path"].lstrip("/")
-            segment = find_object(state, g.region, g.account, *_split_path(name))
-            if segment is None:
-                problems.append([quote(name), "404 Not Found"])
-                continue
-            size, etag, nested = _segment_view(segment)
-            if size < minimum and index < len(entries) - 1:
-                problems.append([quote(name), f"Too small; each segment, except the last, must be at least {minimum} bytes."])
-            if entry.get("size_bytes") is not None and int(entry["size_bytes"]) != size:
-                problems.append([quote(name), "Size Mismatch"])
-            if entry.get("etag") is not None and entry["etag"].strip('"') != etag:
-                problems.append([quote(name), "Etag Mismatch"])
-            segments.append({"name": name, "bytes": size, "hash": etag, "content_type": segment.content_type,
-                             "last_modified": _iso(segment.timestamp), **({"sub_slo": True} if nested else {})})
-        if problems:
-            return _slo_problems(problems)
-        stored = StoredObject(name=obj, size=0, etag="", content_type=_content_type(obj), timestamp=_now(), metadata=_metadata(),
-                              segments=segments)
-        _check_etag(request.headers.get("ETag"), stored.slo_etag)
-        manifest = stored.manifest_body()
-        stored.size, stored.etag = len(manifest), _md5(manifest).hexdigest()
-        store_object(state, g.region, g.account, container, stored)
-    return _created(f'"{stored.slo_etag}"', stored.timestamp)
+    problems, segments = [], []
+    for index, entry in enumerate(entries):
+        name = "/" + entry["path"].lstrip("/")
+        segment = find_object(state, g.region, g.account, *_split_path(name))
+        if segment is None:
+            problems.append([quote(name), "404 Not Found"])
+            continue
+        size, etag, nested = _segment_view(segment)
+        if size < minimum and index < len(entries) - 1:
+            problems.append([quote(name), f"Too small; each segment, except the last, must be at least {minimum} bytes."])
+        if entry.get("size_bytes") is not None and int(entry["size_bytes"]) != size:
+            problems.append([quote(name), "Size Mismatch"])
+        if entry.get("etag") is not None and entry["etag"].strip('"') != etag:
+            problems.append([quote(name), "Etag Mismatch"])
+        segments.append({"name": name, "bytes": size, "hash": etag, "content_type": segment.content_type,
+                         "last_modified": _iso(segment.timestamp), **({"sub_slo": True} if nested else {})})
+    if problems:
+        raise _slo_problems(problems)
+    stored = StoredObject(name=obj, size=0, etag="", content_type=content_type, timestamp=_now(), metadata=metadata,
+                          segments=segments, delete_at=delete_at)
+    _check_etag(request.headers.get("ETag"), stored.slo_etag)
+    manifest = stored.manifest_body()
+    stored.size, stored.etag = len(manifest), _md5(manifest).hexdigest()
+    store_object(state, g.region, g.account, container, stored)
+    return stored
 
 
 def _slo_problems(problems):
     """Swift's 400 for segments that do not check out: ``Errors:`` then ``<path>, <problem>`` lines (JSON if asked for)."""
     if _wants_json_result():
-        return swift_response(400, json.dumps({"Errors": problems}), content_type="application/json")
-    return swift_response(400, "Errors:\n" + "".join(f"{name}, {problem}\n" for name, problem in problems), content_type="text/plain")
+        return SwiftError(400, json.dumps({"Errors": problems}), content_type="application/json")
+    return SwiftError(400, "Errors:\n" + "".join(f"{name}, {problem}\n" for name, problem in problems), content_type="text/plain")
 
 
 @blueprint.delete("/<container>/<path:obj>")
@@ -772,7 +1012,9 @@ def describe_account(state, region, account):
     """Every container of the account and its objects (name, bytes stored, md5, kind and what a manifest points at)."""
     with state.lock:
         described = []
+        now = state.now().timestamp()
         for name, box in sorted(state.objects.get((region, account), {}).items()):
+            box.expire(now)
             objects = []
             for stored in sorted(box.objects.values(), key=lambda item: item.name):
                 entry = {"name": stored.name, "bytes": stored.size, "md5": stored.etag, "kind": stored.kind,

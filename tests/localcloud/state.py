@@ -194,6 +194,7 @@ class CloudState:
             self.failing_tasks = {}  # task type -> the failure message of the next task of that type
             self.unlisted_until = {}  # image id -> when image lists start to show it (list_lag_seconds)
             self.objects = {}  # (region, account) -> {container name: object_store.Container}
+            self.account_metadata = {}  # (region, account) -> its X-Account-Meta-* headers (Cloud Files)
             self.tasks = {}  # task id -> tasks.Task
             self.server_jobs = {}  # server id -> server_jobs.ServerJob, while a build, rebuild, stop, start or delete runs
             self.keypairs = {}  # (region, user id) -> {name: key pair}

@@ -5,6 +5,7 @@ import hashlib
 import http.client
 import json
 import os
+import socket
 import time
 import tracemalloc
 from urllib.parse import urlsplit
@@ -213,7 +214,7 @@ def _raw_put(files, path, body, headers):
     url = urlsplit(files.base + path)
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
     try:
-        connection.putrequest("PUT", url.path, skip_accept_encoding=True)
+        connection.putrequest("PUT", f"{url.path}?{url.query}" if url.query else url.path, skip_accept_encoding=True)
         for key, value in {"X-Auth-Token": files.session.headers["X-Auth-Token"], **headers}.items():
             connection.putheader(key, value)
         connection.endheaders(body)
@@ -436,6 +437,104 @@ def test_an_slo_whose_segment_changed_is_409(files):
     files("PUT", "/box/big", params={"multipart-manifest": "put"}, data=json.dumps(entries))
     files.put("/segs/s1", b"changed")
     assert files("GET", "/box/big").status_code == 409
+
+
+# server-side copy, metadata, expiry and /info (what both backends do is in tests/contract/test_third_party_swift.py)
+
+def test_copy_takes_only_the_callers_account_and_the_size_limit(lc, files):
+    files.put("/box")
+    files.put("/box/src", b"0123456789")
+    other = files("PUT", "/box/x", headers={"X-Copy-From": "box/src", "X-Copy-From-Account": "MossoCloudFS_100002"})
+    assert (other.status_code, other.text) == (401, UNAUTHORIZED)
+    elsewhere = files("COPY", "/box/src", headers={"Destination": "box/x", "Destination-Account": "MossoCloudFS_100002"})
+    assert elsewhere.status_code == 401
+    control(lc, "POST", "config", json={"object_max_bytes": 9})
+    too_big = files("COPY", "/box/src", headers={"Destination": "box/x"})
+    assert (too_big.status_code, too_big.text) == (413, TOO_LARGE)
+    assert names(files, "/box") == ["src"]
+
+
+def test_a_copied_slo_manifest_is_checked_like_a_manifest_put(files):
+    """``?multipart-manifest=get`` copies the segment list, which must still check out; a copy of the content of an SLO
+    whose segment changed is refused, as its GET is."""
+    entries, data = _slo_segments(files, [MIB, 1])
+    files.put("/box")
+    files("PUT", "/box/big", params={"multipart-manifest": "put"}, data=json.dumps(entries))
+    copied = files("COPY", "/box/big", params={"multipart-manifest": "get"}, headers={"Destination": "/box/manifest"})
+    assert (copied.status_code, copied.headers["X-Copied-From"]) == (201, "box/big")
+    assert files("GET", "/box/manifest").content == data
+    assert files("DELETE", "/segs/s1").status_code == 204
+    refused = files("COPY", "/box/big", params={"multipart-manifest": "get"}, headers={"Destination": "/box/again"})
+    assert (refused.status_code, refused.text) == (400, "Errors:\n/segs/s1, 404 Not Found\n")
+    assert files("COPY", "/box/big", headers={"Destination": "/box/content"}).status_code == 409
+    assert names(files, "/box") == ["big", "manifest"]
+
+
+def test_metadata_limits_and_the_account(files):
+    files.put("/box", **{"X-Container-Meta-Made": "at-put"})
+    assert files("HEAD", "/box").headers["X-Container-Meta-Made"] == "at-put"
+    many = files("POST", "/box", headers={f"X-Container-Meta-M{number}": "v" for number in range(91)})
+    assert (many.status_code, many.text) == (400, "Too many metadata items; max 90")
+    large = files("POST", "/box", headers={f"X-Container-Meta-M{number}": "v" * 200 for number in range(21)})
+    assert (large.status_code, large.text) == (400, "Total metadata too large; max 4096")
+    assert files("POST", "/nobox").status_code == 404
+    assert files("POST", "", headers={"X-Account-Meta-Owner": "demo"}).status_code == 204
+    assert files("HEAD").headers["X-Account-Meta-Owner"] == "demo"
+    refused = files("DELETE", "")
+    assert (refused.status_code, refused.headers["Allow"]) == (405, "GET, HEAD, POST")
+
+
+def test_expired_objects_go_at_once(lc, files, clock):
+    """The object expirer runs at the next request after X-Delete-At: the object leaves listings and counts too (a real
+    Swift keeps listing it until its expirer passes)."""
+    files.put("/box")
+    at = int(clock.now.timestamp()) + 60
+    files.put("/box/short", b"12345", **{"X-Delete-At": str(at)})
+    files.put("/box/long", b"1", **{"X-Delete-After": "3600"})
+    assert files("HEAD", "/box/short").headers["X-Delete-At"] == str(at)
+    clock.advance(59)
+    assert files("GET", "/box/short").content == b"12345"
+    clock.advance(1)
+    assert files("GET", "/box/short").status_code == 404
+    assert names(files, "/box") == ["long"]
+    assert files("HEAD", "/box").headers["X-Container-Bytes-Used"] == "1"
+    files("POST", "/box/long", headers={"X-Delete-At": str(at + 10)})
+    clock.advance(10)
+    assert control(lc, "GET", "objects", params={"region": "DFW", "account": "MossoCloudFS_100001"})["containers"] == [
+        {"name": "box", "objects": []}]
+
+
+def test_info_follows_the_config(lc):
+    control(lc, "POST", "config", json={"object_max_bytes": 1000, "slo_min_segment_bytes": 7, "slo_max_segments": 5})
+    for network in ("object-store", "snet-object-store"):
+        info = requests.get(f"{lc.url}/regions/dfw/{network}/info", timeout=10)
+        assert (info.status_code, info.headers["Content-Type"]) == (200, "application/json; charset=UTF-8")
+        assert info.json()["swift"]["max_file_size"] == 1000
+        assert info.json()["slo"] == {"max_manifest_segments": 5, "max_manifest_size": 8 << 20, "min_segment_size": 7}
+    assert requests.get(f"{lc.url}/regions/LON/object-store/info", timeout=10).status_code == 404
+    refused = requests.post(f"{lc.url}/regions/DFW/object-store/info", timeout=10)
+    assert (refused.status_code, refused.headers["Allow"]) == (405, "GET, HEAD, OPTIONS")
+
+
+def _broken_chunked_put(files, path, body):
+    """The status line of a chunked PUT of ``body`` sent as is, the connection then closed for writing."""
+    url = urlsplit(files.base + path)
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        sock.sendall(f"PUT {url.path}?{url.query} HTTP/1.1\r\nHost: {url.netloc}\r\nTransfer-Encoding: chunked\r\n"
+                     f"X-Auth-Token: {files.session.headers['X-Auth-Token']}\r\n\r\n".encode() + body)
+        sock.shutdown(socket.SHUT_WR)
+        return sock.makefile("rb").read().decode()
+
+
+def test_a_malformed_chunked_body_is_499(files):
+    """werkzeug's dechunking raises a bare OSError, which was a 500 with an empty body: Swift answers 499."""
+    files.put("/box")
+    for path, body in (("/box/o", b"zz\r\nhello\r\n0\r\n\r\n"), ("/box/o", b"10\r\nhello\r\n0\r\n\r\n"),
+                       ("/box/o", b"5\r\nhello\r\n"), ("/box/slo?multipart-manifest=put", b"2\r\n[]XX0\r\n\r\n")):
+        answer = _broken_chunked_put(files, path, body)
+        assert answer.startswith("HTTP/1.1 499 ") and answer.endswith(
+            "\r\n\r\n<html><h1>Client Disconnect</h1><p>The client was disconnected during request.</p></html>"), (body, answer)
+    assert names(files, "/box") == []
 
 
 # bulk delete
