@@ -35,14 +35,16 @@ class ComputeService(ServiceClient):
     def list_servers(self, metadata=None, page_size=100):
         """Every server of the account (``GET /servers/detail``, page after page by ``marker``), keeping those whose
         metadata has each of ``metadata``'s items (a value of None: the key is there). Nova has no metadata filter."""
-        marker = None
+        marker, seen = None, set()
         while True:
             params = [("limit", page_size)] + ([("marker", marker)] if marker else [])
             servers = self.session.json("GET", self.root + "/servers/detail", params=params).get("servers", [])
-            for server in servers:
+            new = [server for server in servers if server["id"] not in seen]
+            for server in new:
+                seen.add(server["id"])
                 if has_metadata(server, metadata):
                     yield server
-            if len(servers) < page_size or servers[-1]["id"] == marker:
+            if len(servers) < page_size or not new:  # a cloud that ignores limit and marker answers the same page
                 return
             marker = servers[-1]["id"]
 

@@ -39,6 +39,8 @@ REBUILDABLE_STATUSES = ("ACTIVE", "SHUTOFF", "ERROR")  # Nova's check_instance_s
 # -- the image and the flavor -------------------------------------------------------------------------------------
 def bootable_image(images, reference, option="image"):
     """The one active image with this id or name; anything else is refused naming ``option``, before any POST."""
+    if not (reference or "").strip():
+        raise ConfigError("%s must not be empty: give the id or name of an image." % option, option=option)
     image = only_one(images.find(reference), reference, option)
     if image is None:
         raise ConfigError("No image with id or name '%s' (in your account, shared with it, or public)." % reference,
