@@ -125,7 +125,7 @@ old_image_id:
   returned: success
   type: str
 new_image_id:
-  description: Id of the image the server runs after the rebuild (the same as O(old_image_id) when nothing was done).
+  description: Id of the image the server runs after the rebuild (the same as RV(old_image_id) when nothing was done).
   returned: success
   type: str
 image:
