@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: image_verify
 short_description: Prove that an image boots, with a throwaway server and an out-of-band check
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Boots a throwaway server from the image, waits until it is ACTIVE with no task in progress (a server in ERROR fails at
     once with the platform's fault), then checks it from outside within O(check_timeout) - a TCP port (O(port)) on the

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: server
 short_description: Deploy servers from an image, found again by a marker, not by name
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Creates servers from an image (restore by redeploy, with new servers and new addresses) and deletes them, on Rackspace Cloud
     Servers and any OpenStack Nova.

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: server_rebuild
 short_description: Restore a server in place from an image (rebuild), keeping its id and addresses
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Rebuilds a server from an image with the Cloud Servers (Nova) C(rebuild) action. The server keeps its id, its
     addresses and its flavor; B(its whole root disk is replaced by the image), so every change made since is lost.
