@@ -32,8 +32,6 @@ from ansible_collections.opencloud.images.plugins.module_utils.waiting import wa
 
 ADDRESS_NETWORKS = ("public", "servicenet", "private")
 TAG = (VERIFY_IMAGE, VERIFY_RUN, VERIFY_EXPIRES)
-# Seconds a tagged server outlives its run's deadline before a sweep takes it (clocks of controllers differ).
-SWEEP_GRACE = 300
 CONSOLE_LINES = 50
 
 
@@ -141,8 +139,12 @@ class BootCheck:
 class BootVerifier:
     """Boots one throwaway server from an image and proves it comes up; the server is always deleted."""
 
-    def __init__(self, compute, images, waiter, account, wall=time.time, clock=time.monotonic, sleep=time.sleep):
+    def __init__(self, compute, images, waiter, account, sweep_grace=300, wall=time.time, clock=time.monotonic,
+                 sleep=time.sleep):
+        """``sweep_grace``: seconds a tagged server outlives its run's deadline before a sweep takes it (the clocks of
+        two controllers differ)."""
         self.compute = compute
+        self.sweep_grace = sweep_grace
         self.images = images
         self.waiter = waiter
         self.account = account
@@ -159,7 +161,7 @@ class BootVerifier:
                 expires = float((server.get("metadata") or {}).get(VERIFY_EXPIRES))
             except (TypeError, ValueError):
                 expires = 0  # a tag without a readable deadline is ours and broken: sweep it
-            if expires + SWEEP_GRACE < now:
+            if expires + self.sweep_grace < now:
                 stale.append(server)
         return stale
 

@@ -114,6 +114,12 @@ options:
       - Seconds between the first status checks (growing by half up to 30).
     type: float
     default: 5
+  sweep_grace:
+    description:
+      - Seconds a leftover throwaway server of an earlier run must be past that run's deadline before this run deletes it
+        (the controllers' clocks may differ; a run still going is never swept).
+    type: int
+    default: 300
   record:
     description:
       - Record the result on the image as properties.
@@ -246,6 +252,7 @@ class ImageVerifyModule(OpenCloudModule):
         boot_timeout=dict(type="int", default=1200),
         check_timeout=dict(type="int", default=300),
         poll_interval=dict(type="float", default=5),
+        sweep_grace=dict(type="int", default=300),
         record=dict(type="bool", default=True),
     )
     module_kwargs = dict(required_by={"ssh_command": ("ssh_private_key",), "expected_output": ("ssh_command",)})
@@ -255,11 +262,13 @@ class ImageVerifyModule(OpenCloudModule):
         for option in ("boot_timeout", "check_timeout", "poll_interval"):
             if p[option] <= 0:
                 raise ConfigError("%s must be a positive number of seconds, not %s." % (option, p[option]), option=option)
+        if p["sweep_grace"] < 0:
+            raise ConfigError("sweep_grace must be 0 or more seconds, not %d." % p["sweep_grace"], option="sweep_grace")
         if not 0 < p["port"] < 65536:
             raise ConfigError("port must be a TCP port (1-65535), not %d." % p["port"], option="port")
         compute = ComputeService(self.cloud)
         verifier = BootVerifier(compute, ImageService(self.cloud), ServerWaiter(compute, p["boot_timeout"], p["poll_interval"]),
-                                self.cloud.auth.project_id)
+                                self.cloud.auth.project_id, sweep_grace=p["sweep_grace"])
         image, flavor, request, warning, leftovers = verifier.plan(
             p["image"], p["flavor"], p["networks"], p["disk_config"], user_data=p["user_data"], key_name=p["key_name"],
             config_drive=p["config_drive"])
