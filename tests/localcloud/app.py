@@ -17,12 +17,15 @@ import time
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from . import compute, control, identity, image_members, images, object_store, tasks
+from . import compute, compute_servers, control, flavors, identity, image_members, images, keypairs, object_store, rate_limits, tasks
 from .errors import json_response
 from .state import EXTENSION_KEY
 
 # image_members and tasks before images: module_for takes the first module whose PATH_RE matches.
 SERVICE_MODULES = (identity, image_members, tasks, images, compute, object_store, control)
+# The server lifecycle, flavors and key pairs are routed on compute's blueprint (its authentication, errors and links).
+for _child in (compute_servers, flavors, keypairs):
+    compute.blueprint.register_blueprint(_child.blueprint)
 UPLOAD_METHODS = ("PUT", "POST")
 CHUNK = 1 << 16
 
@@ -136,6 +139,15 @@ def create_app(state):
             response = json_response(fault.body, fault.status)
         response.headers.update(fault.headers)  # after the body, so that a Content-Type given here wins
         return response
+
+    @app.before_request
+    def rate_limit():
+        """The account's rate limits (config ``rate_limits``), in front of every service but identity and the control API."""
+        module = module_for(request.path)
+        token = state.token(request.headers.get("X-Auth-Token", ""))
+        if module in (None, identity, control) or token is None:
+            return None
+        return rate_limits.over_limit(state, token.tenant_id, module.SERVICE, request.method, request.path)
 
     @app.after_request
     def damage_stream(response):

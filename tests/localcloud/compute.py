@@ -7,9 +7,11 @@ images.py, views/, common.py); where Rackspace documents otherwise, Rackspace wi
 
 import json
 import re
+import uuid
 
 from flask import Blueprint, g, request
 
+from . import rate_limits
 from .errors import KEYSTONE_UNAUTHORIZED, json_response, keystone_error, rax_fault, rax_over_limit
 from .images import default_listing
 from .servers import SNAPSHOT_VM_STATES
@@ -71,42 +73,54 @@ def _authenticate():
     token = state.token(request.headers.get("X-Auth-Token", ""))
     if token is None or token.tenant_id != g.tenant:
         return keystone_error(401, KEYSTONE_UNAUTHORIZED)
+    g.user_id = state.accounts[token.username].user_id
+    g.request_id = f"req-{uuid.uuid4()}"
     return None
+
+
+@blueprint.after_request
+def _request_id_header(response):
+    """Nova names each request (os-instance-actions lists them by it)."""
+    if "request_id" in g:
+        response.headers["X-Compute-Request-Id"] = g.request_id
+    return response
 
 
 # links
 
-def _endpoint():
+def endpoint():
     return f"{request.host_url}regions/{g.region}/compute/v2/{g.tenant}"
 
 
-def _bookmark(collection, item_id):
+def bookmark(collection, item_id):
     """Nova's bookmark link: the endpoint without its version."""
     return {"href": f"{request.host_url}regions/{g.region}/compute/{g.tenant}/{collection}/{item_id}", "rel": "bookmark"}
 
 
-def _links(collection, item_id):
-    return [{"href": f"{_endpoint()}/{collection}/{item_id}", "rel": "self"}, _bookmark(collection, item_id)]
+def links(collection, item_id):
+    return [{"href": f"{endpoint()}/{collection}/{item_id}", "rel": "self"}, bookmark(collection, item_id)]
 
 
-def _summary(collection, item_id, name):
-    return {"id": item_id, "name": name, "links": _links(collection, item_id)}
+def summary(collection, item_id, name):
+    return {"id": item_id, "name": name, "links": links(collection, item_id)}
 
 
 # servers
 
-def _server_view(server):
+def server_view(server):
+    """A server as GET /servers/<id> shows it (Rackspace: the extended status and disk config extensions are always on)."""
     addresses = server.addresses()
+    access_ipv4, access_ipv6 = server.access_addresses()
     body = {"id": server.id, "name": server.name, "status": server.status, "tenant_id": server.tenant_id, "user_id": server.user_id,
             "metadata": dict(server.metadata), "hostId": server.host_id,
-            "image": "" if server.boot_from_volume else {"id": server.image_id, "links": [_bookmark("images", server.image_id)]},
-            "flavor": {"id": server.flavor_id, "links": [_bookmark("flavors", server.flavor_id)]},
+            "image": "" if server.boot_from_volume else {"id": server.image_id, "links": [bookmark("images", server.image_id)]},
+            "flavor": {"id": server.flavor_id, "links": [bookmark("flavors", server.flavor_id)]},
             "created": server.created, "updated": server.updated, "addresses": addresses,
-            "accessIPv4": addresses["public"][0]["addr"], "accessIPv6": addresses["public"][1]["addr"], "links": _links("servers", server.id),
+            "accessIPv4": access_ipv4, "accessIPv6": access_ipv6, "links": links("servers", server.id),
             "OS-DCF:diskConfig": server.disk_config, "OS-EXT-STS:task_state": server.task_state, "OS-EXT-STS:vm_state": server.vm_state,
-            "OS-EXT-STS:power_state": server.power_state}
+            "OS-EXT-STS:power_state": server.power_state, "key_name": server.key_name, "config_drive": "True" if server.config_drive else ""}
     if server.status in PROGRESS_STATUSES:
-        body["progress"] = 100 if server.status == "ACTIVE" else 0
+        body["progress"] = server.progress if server.progress is not None else (100 if server.status == "ACTIVE" else 0)
     if server.status in FAULT_STATUSES and server.fault:
         body["fault"] = dict(server.fault)
     return body
@@ -141,7 +155,7 @@ def _listed_servers():
     return sorted(servers, key=lambda server: (server.created, server.id), reverse=True)
 
 
-def _server(server_id):
+def owned_server(server_id):
     server = current_state().servers[g.region].get(server_id)
     if server is None or server.tenant_id != g.tenant:
         raise ComputeError(404, SERVER_NOT_FOUND)
@@ -151,26 +165,26 @@ def _server(server_id):
 @blueprint.get("/servers")
 def list_servers():
     with current_state().lock:
-        return json_response({"servers": [_summary("servers", server.id, server.name) for server in _listed_servers()]})
+        return json_response({"servers": [summary("servers", server.id, server.name) for server in _listed_servers()]})
 
 
 @blueprint.get("/servers/detail")
 def list_servers_detail():
     with current_state().lock:
-        return json_response({"servers": [_server_view(server) for server in _listed_servers()]})
+        return json_response({"servers": [server_view(server) for server in _listed_servers()]})
 
 
 @blueprint.get("/servers/<server_id>")
 def show_server(server_id):
     with current_state().lock:
-        return json_response({"server": _server_view(_server(server_id))})
+        return json_response({"server": server_view(owned_server(server_id))})
 
 
 @blueprint.get("/limits")
 def limits():
     with current_state().lock:
         used = sum(1 for server in current_state().servers[g.region].values() if server.tenant_id == g.tenant)
-    return json_response({"limits": {"rate": [], "absolute": {"maxImageMeta": MAX_IMAGE_META, "maxServerMeta": 40, "maxPersonality": 5,
+    return json_response({"limits": {"rate": rate_limits.limits_view(current_state(), g.tenant), "absolute": {"maxImageMeta": MAX_IMAGE_META, "maxServerMeta": 40, "maxPersonality": 5,
                                                               "maxPersonalitySize": 1000, "maxTotalInstances": 100,
                                                               "totalInstancesUsed": used}}})
 
@@ -204,9 +218,9 @@ def _image_metadata(entity):
     return {key: value if isinstance(value, str) else str(value) for key, value in metadata.items()}
 
 
-def _conflict(server, attribute, value):
+def conflict(action, server, attribute, value):
     """nova.api.openstack.common.raise_http_conflict_for_instance_invalid_state"""
-    return ComputeError(409, f"Cannot 'createImage' instance {server.id} while it is in {attribute} {value}")
+    return ComputeError(409, f"Cannot '{action}' instance {server.id} while it is in {attribute} {value}")
 
 
 def _create_image(server_id, entity):
@@ -217,27 +231,31 @@ def _create_image(server_id, entity):
     metadata = _image_metadata(entity)
     state = current_state()
     with state.lock:
-        server = _server(server_id)
+        server = owned_server(server_id)
         if server.boot_from_volume:
             raise ComputeError(400, BOOT_FROM_VOLUME)
         if server.vm_state not in SNAPSHOT_VM_STATES:
-            raise _conflict(server, "vm_state", server.vm_state)
+            raise conflict("createImage", server, "vm_state", server.vm_state)
         if server.task_state is not None:
-            raise _conflict(server, "task_state", server.task_state)
+            raise conflict("createImage", server, "task_state", server.task_state)
         limit = state.config["images_per_host_group"]
         if limit is not None and state.images_in_progress(g.region, server.host_group) >= limit:
             raise ComputeError(413, f"Too many images are being created on the host of server {server.id}; retry later.",
                                retry_after=state.config["overlimit_retry_after"])
         image = state.start_snapshot(server, name, metadata)
-    return "", 202, {"Location": f"{_endpoint()}/images/{image['id']}"}
+    return "", 202, {"Location": f"{endpoint()}/images/{image['id']}"}
+
+
+# action name -> handler(server_id, argument); compute_servers.py adds the lifecycle actions (app.py routes its blueprint here)
+ACTIONS = {"createImage": _create_image}
 
 
 @blueprint.post("/servers/<server_id>/action")
 def server_action(server_id):
     action, argument = _action_body()
-    if action != "createImage":
+    if action not in ACTIONS:
         raise ComputeError(400, f"There is no such action: {action}")
-    return _create_image(server_id, argument)
+    return ACTIONS[action](server_id, argument)
 
 
 # Nova's images API: a view of the Glance store
@@ -250,11 +268,11 @@ def _image_view(image):
     body = {"id": image["id"], "name": image["name"], "minRam": int(image.get("min_ram") or 0), "minDisk": int(image.get("min_disk") or 0),
             "metadata": metadata, "created": image["created_at"], "updated": image["updated_at"],
             "status": IMAGE_STATUSES.get(image["status"], "UNKNOWN"), "progress": state.snapshot_progress(image),
-            "links": _links("images", image["id"]) + [alternate], "OS-EXT-IMG-SIZE:size": image.get("size"),
+            "links": links("images", image["id"]) + [alternate], "OS-EXT-IMG-SIZE:size": image.get("size"),
             "OS-DCF:diskConfig": "AUTO" if str(metadata.get("auto_disk_config")).lower() in ("true", "1", "yes") else "MANUAL"}
     instance_uuid = metadata.get("instance_uuid")
     if instance_uuid is not None:
-        body["server"] = {"id": instance_uuid, "links": _links("servers", instance_uuid)}
+        body["server"] = {"id": instance_uuid, "links": links("servers", instance_uuid)}
     return body
 
 
@@ -291,7 +309,7 @@ def _visible_image(image_id):
 @blueprint.get("/images")
 def list_images():
     with current_state().lock:
-        return json_response({"images": [_summary("images", image["id"], image["name"]) for image in _listed_images()]})
+        return json_response({"images": [summary("images", image["id"], image["name"]) for image in _listed_images()]})
 
 
 @blueprint.get("/images/detail")
@@ -316,3 +334,4 @@ def delete_image(image_id):
             raise ComputeError(403, "You are not allowed to delete the image.")
         state.delete_image(g.region, image_id)
     return "", 204
+

@@ -12,6 +12,7 @@ from flask import Blueprint, request
 from .errors import json_response
 from .object_store import describe_account
 from .seed import default_server_image
+from .server_jobs import BOOT_BEHAVIOURS
 from .state import Fault, current_state
 from .tasks import TASK_FAILURES
 
@@ -73,6 +74,22 @@ def create_image():
         except ValueError as exc:
             raise ControlError(str(exc)) from None
         return json_response(image, 201)
+
+
+@blueprint.post("/images/<image_id>/boot")
+def set_image_boot(image_id):
+    """Body: ``{"boot": "ok"|"fail"|"no-ssh"}``: how servers built or rebuilt from this image boot (its property ``localcloud_boot``):
+    ACTIVE with a listening sshd, ERROR with a fault, or ACTIVE with nothing listening."""
+    body = _body()
+    if set(body) != {"boot"} or body["boot"] not in BOOT_BEHAVIOURS:
+        raise ControlError(f"body must be {{\"boot\": one of {', '.join(BOOT_BEHAVIOURS)}}}")
+    state = current_state()
+    with state.lock:
+        image = next((images[image_id] for images in state.images.values() if image_id in images), None)
+        if image is None:
+            return json_response({"error": f"no image {image_id}"}, 404)
+        image["localcloud_boot"] = body["boot"]
+        return json_response(image)
 
 
 # servers and the compute config

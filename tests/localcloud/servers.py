@@ -20,6 +20,7 @@ phase is over. The server's task state clears either way.
 
 import hashlib
 import math
+import re
 from collections import namedtuple
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -27,12 +28,16 @@ from typing import Optional
 
 IMAGE_TASK_STATES = ("image_snapshot", "image_pending_upload", "image_uploading")
 # Other task states a test may put a server in; on an active server some change its status (nova.api.openstack.common._STATE_MAP).
-ACTIVE_TASK_STATUSES = {"rebooting": "REBOOT", "rebooting_hard": "HARD_REBOOT", "rebuilding": "REBUILD", "resize_prep": "RESIZE",
-                        "migrating": "MIGRATING", "updating_password": "PASSWORD"}
-TASK_STATES = IMAGE_TASK_STATES + tuple(ACTIVE_TASK_STATUSES) + ("powering-off", "powering-on", "deleting")
+REBUILD_TASK_STATES = ("rebuilding", "rebuild_block_device_mapping", "rebuild_spawning")
+BUILD_TASK_STATES = ("scheduling", "block_device_mapping", "networking", "spawning")
+ACTIVE_TASK_STATUSES = {"rebooting": "REBOOT", "rebooting_hard": "HARD_REBOOT", **dict.fromkeys(REBUILD_TASK_STATES, "REBUILD"),
+                        "resize_prep": "RESIZE", "migrating": "MIGRATING", "updating_password": "PASSWORD"}
+TASK_STATES = IMAGE_TASK_STATES + tuple(ACTIVE_TASK_STATUSES) + BUILD_TASK_STATES + ("powering-off", "powering-on", "deleting")
 # Nova status -> vm_state, and the power state (nova.compute.power_state) of a server in that vm_state.
 VM_STATES = {"ACTIVE": "active", "BUILD": "building", "SHUTOFF": "stopped", "PAUSED": "paused", "SUSPENDED": "suspended", "ERROR": "error"}
 POWER_STATES = {"active": 1, "building": 0, "stopped": 4, "paused": 3, "suspended": 7, "error": 0}
+# Stopped and failed servers being rebuilt show REBUILD too (nova.api.openstack.common._STATE_MAP).
+REBUILDING_VM_STATES = ("active", "stopped", "error")
 # nova.compute.api.API.snapshot: @check_instance_state(vm_state=[ACTIVE, STOPPED, PAUSED, SUSPENDED]) and task_state None
 SNAPSHOT_VM_STATES = ("active", "stopped", "paused", "suspended")
 # Base image attributes a snapshot keeps (besides the custom properties, minus Nova's non_inheritable_image_properties).
@@ -69,7 +74,14 @@ DEFAULT_CONFIG = {
     "fault_seed": 0,
     "list_lag_seconds": 0,
     "object_list_lag_seconds": 0,
+    # The server lifecycle (compute_servers.py, server_jobs.py): how long each process takes, split evenly among its task
+    # states; whether ACTIVE servers made by POST /servers run a real sshd on their loopback address (guests.py).
+    "server_phase_seconds": {"build": 0.4, "rebuild": 0.3, "stop": 0.1, "start": 0.1, "delete": 0.2},
+    "guest_sshd": True,
+    # Rate limits per account (rate_limits.py): [] is none; rate_limits.RACKSPACE_RATE_LIMITS is Rackspace's default table.
+    "rate_limits": [],
 }
+SERVER_PROCESSES = ("build", "rebuild", "stop", "start", "delete")
 # Integer settings: the least value and what the number is, for the error message.
 _INTEGERS = {"overlimit_retry_after": (0, "an integer number of seconds"), "object_max_bytes": (0, "an integer number of bytes"),
              "slo_max_segments": (1, "an integer"), "slo_min_segment_bytes": (1, "an integer number of bytes"),
@@ -112,7 +124,8 @@ def merged_config(config, changes):
     if unknown:
         raise ValueError(f"unknown config keys: {', '.join(sorted(unknown))}")
     merged = {"image_phase_seconds": _phases(config, changes, "image_phase_seconds", IMAGE_TASK_STATES),
-              "task_phase_seconds": _phases(config, changes, "task_phase_seconds", TASK_PHASES)}
+              "task_phase_seconds": _phases(config, changes, "task_phase_seconds", TASK_PHASES),
+              "server_phase_seconds": _phases(config, changes, "server_phase_seconds", SERVER_PROCESSES)}
     limit = changes.get("images_per_host_group", config["images_per_host_group"])
     if limit is not None and (not _integer(limit) or limit < 0):
         raise ValueError("'images_per_host_group' must be null (no limit) or an integer, 0 or more")
@@ -129,6 +142,10 @@ def merged_config(config, changes):
         merged[key] = value
     if merged["export_image_bytes"] % 512:
         raise ValueError("'export_image_bytes' must be a multiple of 512 (sectors of data, then the 512-byte footer)")
+    merged["guest_sshd"] = changes.get("guest_sshd", config["guest_sshd"])
+    if not isinstance(merged["guest_sshd"], bool):
+        raise ValueError("'guest_sshd' must be true or false")
+    merged["rate_limits"] = check_rate_limits(changes.get("rate_limits", config["rate_limits"]))
     merged["members_need_shared_visibility"] = _members_switch(changes.get("members_need_shared_visibility",
                                                                            config["members_need_shared_visibility"]))
     return {key: merged[key] for key in DEFAULT_CONFIG}
@@ -141,6 +158,34 @@ def _members_switch(value):
     if isinstance(value, dict) and all(isinstance(region, str) and isinstance(needed, bool) for region, needed in value.items()):
         return {region.upper(): needed for region, needed in value.items()}
     raise ValueError("'members_need_shared_visibility' must be true, false or an object {REGION: true|false}")
+
+
+RATE_UNITS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
+RATE_SERVICES = ("compute", "image", "object-store", "*")
+
+
+def check_rate_limits(rules):
+    """A copy of a ``rate_limits`` list, each rule checked and completed (``service`` defaults to compute); ValueError otherwise."""
+    if not isinstance(rules, list):
+        raise ValueError("'rate_limits' must be a list of rules")
+    checked = []
+    for number, rule in enumerate(rules):
+        where = f"'rate_limits[{number}]'"
+        if not isinstance(rule, dict) or set(rule) - {"method", "uri", "regex", "value", "unit", "service"}:
+            raise ValueError(f"{where} must be an object with keys among method, uri, regex, value, unit, service")
+        rule = {"service": "compute", **rule}
+        if not all(isinstance(rule.get(key), str) for key in ("method", "uri", "regex")):
+            raise ValueError(f"{where} needs 'method', 'uri' and 'regex' (strings)")
+        try:
+            re.compile(rule["regex"])
+        except re.error as exc:
+            raise ValueError(f"{where}: bad regex: {exc}") from None
+        if not _integer(rule.get("value")) or rule["value"] < 0 or rule.get("unit") not in RATE_UNITS:
+            raise ValueError(f"{where} needs 'value' (an integer, 0 or more) and 'unit' (one of {', '.join(RATE_UNITS)})")
+        if rule["service"] not in RATE_SERVICES:
+            raise ValueError(f"{where}: 'service' must be one of {', '.join(RATE_SERVICES)}")
+        checked.append({**rule, "method": rule["method"].upper()})
+    return checked
 
 
 def _digest(text):
@@ -168,6 +213,20 @@ class Server:
     fault: Optional[dict] = None
     fail_next_image: bool = False
     updated: str = ""
+    # Made by POST /servers (compute_servers.py); seeded servers keep the defaults.
+    networks: tuple = ("public", "private")
+    guest_address: Optional[str] = None  # its loopback address, where its sshd listens while ACTIVE (guests.py)
+    boot: str = "ok"  # how its image boots (image property localcloud_boot): ok, fail or no-ssh
+    key_name: Optional[str] = None
+    public_key: Optional[str] = None  # of that key pair, as the server was given it (the key pair may go later)
+    config_drive: bool = False
+    user_data: Optional[str] = None
+    description: Optional[str] = None
+    access_ipv4: Optional[str] = None  # set by the request; else the public addresses
+    access_ipv6: Optional[str] = None
+    progress: Optional[int] = None  # while a build or rebuild runs; else 100 for ACTIVE, 0 otherwise
+    console: list = field(default_factory=list)  # the boot log (os-getConsoleOutput)
+    actions: list = field(default_factory=list)  # os-instance-actions, oldest first
 
     def __post_init__(self):
         self.updated = self.updated or self.created
@@ -180,6 +239,8 @@ class Server:
     def status(self):
         if self.vm_state == "active":
             return ACTIVE_TASK_STATUSES.get(self.task_state, "ACTIVE")
+        if self.vm_state in REBUILDING_VM_STATES and self.task_state in REBUILD_TASK_STATES:
+            return "REBUILD"
         return next(status for status, vm_state in VM_STATES.items() if vm_state == self.vm_state)
 
     @property
@@ -192,11 +253,26 @@ class Server:
         return hashlib.sha224(f"{self.tenant_id}{self.region}/{self.host_group}".encode()).hexdigest()
 
     def addresses(self):
-        """Stable made-up addresses (Rackspace ranges) derived from the id."""
+        """Stable made-up addresses (Rackspace ranges) derived from the id, per attached network (``public``: PublicNet,
+        ``private``: ServiceNet); a server with a guest has its loopback address as its public IPv4 (else its private one)."""
         octets = _digest(self.id)
-        return {"public": [{"addr": f"162.242.{octets[0]}.{octets[1] or 1}", "version": 4},
-                           {"addr": f"2001:4800:7817:104:be76:4eff:fe{octets[2]:02x}:{octets[3]:02x}{octets[4]:02x}", "version": 6}],
-                "private": [{"addr": f"10.176.{octets[5]}.{octets[6] or 1}", "version": 4}]}
+        public_v4 = f"162.242.{octets[0]}.{octets[1] or 1}"
+        private_v4 = f"10.176.{octets[5]}.{octets[6] or 1}"
+        if self.guest_address and "public" in self.networks:
+            public_v4 = self.guest_address
+        elif self.guest_address:
+            private_v4 = self.guest_address
+        every = {"public": [{"addr": public_v4, "version": 4},
+                            {"addr": f"2001:4800:7817:104:be76:4eff:fe{octets[2]:02x}:{octets[3]:02x}{octets[4]:02x}", "version": 6}],
+                 "private": [{"addr": private_v4, "version": 4}]}
+        return {label: every[label] for label in self.networks}
+
+    def access_addresses(self):
+        """``(accessIPv4, accessIPv6)``: as set by a request, else the public addresses ("" without PublicNet)."""
+        public = self.addresses().get("public", [])
+        found = {entry["version"]: entry["addr"] for entry in public}
+        return (self.access_ipv4 if self.access_ipv4 is not None else found.get(4, ""),
+                self.access_ipv6 if self.access_ipv6 is not None else found.get(6, ""))
 
     def describe(self):
         """For the control API's state dump: every field, hidden ones included."""

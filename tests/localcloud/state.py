@@ -22,6 +22,8 @@ from typing import Optional
 
 from flask import current_app
 
+from . import server_jobs
+from .guests import Guests
 from .servers import (DEFAULT_CONFIG, INHERITED_ATTRIBUTES, NON_INHERITABLE, TASK_STATES, VM_STATES, Server, SnapshotJob, merged_config,
                       snapshot_image_size)
 
@@ -139,6 +141,7 @@ class CloudState:
         self._seed = copy.deepcopy(seed)
         self._config = merged_config(DEFAULT_CONFIG, config or {})
         self._storage = None  # (directory, finalizer that removes it), made on first use
+        self.guests = Guests()
         self.reset()
 
     def now(self):
@@ -153,8 +156,9 @@ class CloudState:
             return self._storage[0]
 
     def close(self):
-        """Remove the directory of object bodies (a later write makes a new one)."""
+        """Stop every guest sshd and remove the directory of object bodies (a later write makes a new one)."""
         with self.lock:
+            self.guests.stop_all()
             if self._storage is not None:
                 self._storage[1]()
                 self._storage = None
@@ -179,6 +183,10 @@ class CloudState:
             self.unlisted_until = {}  # image id -> when image lists start to show it (list_lag_seconds)
             self.objects = {}  # (region, account) -> {container name: object_store.Container}
             self.tasks = {}  # task id -> tasks.Task
+            self.server_jobs = {}  # server id -> server_jobs.ServerJob, while a build, rebuild, stop, start or delete runs
+            self.keypairs = {}  # (region, user id) -> {name: key pair}
+            self.keypair_serial = 0
+            self.rate_counts = {}  # (tenant, index of the rate limit rule) -> times of the requests it counted
             self.close()
             for entry in copy.deepcopy(self._seed["images"]):
                 self.add_image(**entry)
@@ -347,9 +355,7 @@ class CloudState:
             server_id = server_id or str(uuid.uuid4())
             if any(server_id in servers for servers in self.servers.values()):
                 raise ValueError(f"server {server_id} exists")
-            base = self.images[region].get(image_id or "") or {}
-            inherited = {key: value for key, value in base.items()
-                         if key in INHERITED_ATTRIBUTES or (key not in CORE_ATTRIBUTES and key not in NON_INHERITABLE)}
+            inherited = self.inherited_properties(region, image_id)
             account = next((account for account in self.accounts.values() if account.tenant_id == owner), None)
             server = Server(id=server_id, region=region, tenant_id=owner, user_id=account.user_id if account else "", name=name,
                             host_group=host_group or f"host-{server_id[:8]}", image_id=image_id or "", flavor_id=flavor or "general1-1",
@@ -357,6 +363,13 @@ class CloudState:
                             metadata=dict(metadata or {}), base_image=inherited, disk_config=disk_config, fault=fault)
             self.servers[region][server_id] = server
             return server
+
+    def inherited_properties(self, region, image_id):
+        """What a server booted from this image keeps for its snapshots (Nova's image_* system metadata); {} if it is gone."""
+        with self.lock:
+            base = self.images[region].get(image_id or "") or {}
+            return {key: value for key, value in base.items()
+                    if key in INHERITED_ATTRIBUTES or (key not in CORE_ATTRIBUTES and key not in NON_INHERITABLE)}
 
     def find_server(self, server_id):
         """The server with this id in any region, or None."""
@@ -405,6 +418,7 @@ class CloudState:
                 self._apply(job, job.stage_at(now))
             for task in list(self.tasks.values()):
                 task.settle(self, now)
+            server_jobs.settle(self, now)
 
     def _apply(self, job, stage):
         """Write a stage to the image and the server; stamped with the time the stage began, not the time it was noticed."""
@@ -461,6 +475,8 @@ class CloudState:
                 "members": copy.deepcopy(self.members),
                 "servers": {region: {server_id: server.describe() for server_id, server in servers.items()}
                             for region, servers in self.servers.items()},
+                "guests": self.guests.describe([server for servers in self.servers.values() for server in servers.values()]),
+                "keypairs": {f"{region}/{user_id}": sorted(keypairs) for (region, user_id), keypairs in self.keypairs.items()},
                 "snapshots": [job.describe() for job in self.jobs.values()],
                 "tasks": [task.describe() for task in self.tasks.values()],
                 "config": copy.deepcopy(self.config),
