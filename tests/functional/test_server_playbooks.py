@@ -54,8 +54,26 @@ def servers_of(cloud, **metadata):
             if all(s["metadata"].get(k) == v for k, v in metadata.items()) and s["task_state"] != "deleting"]
 
 
+def descendants(pid):
+    """Every process below ``pid``: Ansible starts a module in a session of its own, so killing the play's process
+    group leaves the module running (and it cleans up after itself); a module killed outright is what leaves debris."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/stat" % entry) as stat:
+                parents.setdefault(int(stat.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+        except (ValueError, OSError, IndexError):
+            continue
+    found, todo = [], [pid]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        found.extend(children)
+        todo.extend(children)
+    return found
+
+
 def verify_task(image_id, **args):
-    return {"name": "verify", "opencloud.images.image_verify": dict(FAST, image=image_id, check_timeout=3, **args)}
+    return {"name": "verify", "opencloud.images.image_verify": dict(FAST, image=image_id, **dict({"check_timeout": 3}, **args))}
 
 
 def test_verify_over_ssh_passes_records_and_deletes_the_server(localcloud, playbook, tmp_path):
@@ -113,7 +131,8 @@ def test_a_verify_killed_outright_leaves_a_tagged_server_that_the_next_run_sweep
             assert process.poll() is None and time.monotonic() < deadline, "the play never made its server"
             time.sleep(0.1)
     finally:
-        os.killpg(process.pid, signal.SIGKILL)
+        for pid in [process.pid] + descendants(process.pid):
+            os.kill(pid, signal.SIGKILL)
         process.wait(timeout=30)
     left = servers_of(localcloud, **{"opencloud.images.verify": image["id"]})
     assert len(left) == 1, "SIGKILL leaves the tagged server"
