@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import re
 import time
 
 from ansible_collections.opencloud.images.plugins.module_utils.compute import TASK_STATE, boots_from_volume
@@ -284,14 +285,21 @@ def deployment_names(count, names, name):
     return None
 
 
+def age_order(server):
+    """Oldest first; servers made in the same second (``created`` has seconds) by their names' numbers (web-2 before
+    web-10), so that scaling down deletes the newest and the highest-numbered."""
+    name = server.get("name") or ""
+    return (server.get("created") or "", [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)],
+            server["id"])
+
+
 def plan_deployment(members, count=None, names=None, name=None):
     """(names to create, servers to delete, servers to keep) to bring the servers carrying the deployment's marker to
     exactly ``names``, or to ``count`` servers named ``<name>-<n>``. A server in ERROR is replaced, never kept.
 
     Servers are found by the marker, never by name: a server of the same name without the marker is not this
     deployment's (names are not unique in Nova, §5 #7)."""
-    live = sorted((s for s in members if s.get("status") not in ("DELETED", "SOFT_DELETED")),
-                  key=lambda s: (s.get("created") or "", s["id"]))
+    live = sorted((s for s in members if s.get("status") not in ("DELETED", "SOFT_DELETED")), key=age_order)
     healthy = [s for s in live if s.get("status") != "ERROR"]
     if names is not None:
         keep, seen = [], set()

@@ -124,6 +124,13 @@ def test_count_scales_up_with_free_names_and_down_newest_first():
     assert create == [] and len(delete) == 2 and keep == []
 
 
+def test_servers_made_in_the_same_second_go_highest_number_first():
+    same = "2026-12-01T00:00:00Z"
+    members = [member("c", "web-10", created=same), member("a", "web-2", created=same), member("b", "web-1", created=same)]
+    create, delete, keep = servers.plan_deployment(members, count=2, name="web")
+    assert [s["name"] for s in keep] == ["web-1", "web-2"] and [s["name"] for s in delete] == ["web-10"]
+
+
 def test_a_server_in_error_is_replaced_and_names_are_exact():
     members = [member("a", "db01", status="ERROR"), member("b", "db02"), member("c", "old")]
     create, delete, keep = servers.plan_deployment(members, names=["db01", "db02"])
