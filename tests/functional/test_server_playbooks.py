@@ -119,21 +119,49 @@ def test_verify_of_an_image_that_does_not_boot_fails_at_once_with_the_fault(loca
     assert result["deleted"] and servers_of(localcloud, **{"opencloud.images.verify": image["id"]}) == []
 
 
+def interrupt_once_the_server_exists(cloud, tmp_path, image, task, number):
+    """Run the play, and once its throwaway server exists send ``number`` to the module's own process (Ansible starts a
+    module in a session of its own, so signals to the play's process group do not reach it); the play's process is
+    killed if it is still there after the module has ended."""
+    command, env, _cache, _results = playbook_command(tmp_path, play(cloud, task))
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not servers_of(cloud, **{"opencloud.images.verify": image["id"]}):
+            assert process.poll() is None and time.monotonic() < deadline, "the play never made its server"
+            time.sleep(0.1)
+        module = [pid for pid in descendants(process.pid) if b"AnsiballZ_image_verify" in command_line(pid).split(b"\0")[1]]
+        assert len(module) == 1, "one module process"
+        os.kill(module[0], number)
+        while os.path.exists("/proc/%d" % module[0]) and b"AnsiballZ" in command_line(module[0]):
+            assert time.monotonic() < deadline + 30, "the module did not end"
+            time.sleep(0.1)
+    finally:
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
+
+def command_line(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as cmdline:
+            return cmdline.read() + b"\0"
+    except OSError:
+        return b"\0"
+
+
+def test_a_verify_stopped_by_sigterm_deletes_its_server_on_the_way_out(localcloud, tmp_path):
+    image = own_image(localcloud, boot="no-ssh")
+    task = verify_task(image["id"], port=guests(localcloud)["ssh_port"], check_timeout=60, poll_interval=30)
+    interrupt_once_the_server_exists(localcloud, tmp_path, image, task, signal.SIGTERM)
+    assert servers_of(localcloud, **{"opencloud.images.verify": image["id"]}) == []
+
+
 def test_a_verify_killed_outright_leaves_a_tagged_server_that_the_next_run_sweeps(localcloud, playbook, tmp_path):
     image = own_image(localcloud, boot="no-ssh")
     task = verify_task(image["id"], port=guests(localcloud)["ssh_port"], boot_timeout=1, check_timeout=1, sweep_grace=0,
                        poll_interval=30)
-    command, env, _cache, _results = playbook_command(tmp_path, play(localcloud, task))
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not servers_of(localcloud, **{"opencloud.images.verify": image["id"]}):
-            assert process.poll() is None and time.monotonic() < deadline, "the play never made its server"
-            time.sleep(0.1)
-    finally:
-        for pid in [process.pid] + descendants(process.pid):
-            os.kill(pid, signal.SIGKILL)
-        process.wait(timeout=30)
+    interrupt_once_the_server_exists(localcloud, tmp_path, image, task, signal.SIGKILL)
     left = servers_of(localcloud, **{"opencloud.images.verify": image["id"]})
     assert len(left) == 1, "SIGKILL leaves the tagged server"
     time.sleep(2.5)  # past the killed run's deadline (boot_timeout + check_timeout)
