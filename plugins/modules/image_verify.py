@@ -225,7 +225,7 @@ api_trace:
   elements: str
 '''
 
-from ansible_collections.opencloud.images.plugins.module_utils.base import OpenCloudModule
+from ansible_collections.opencloud.images.plugins.module_utils.base import OpenCloudModule, check_seconds
 from ansible_collections.opencloud.images.plugins.module_utils.compute import ComputeService
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError
 from ansible_collections.opencloud.images.plugins.module_utils.images import ImageService
@@ -259,9 +259,7 @@ class ImageVerifyModule(OpenCloudModule):
 
     def run(self):
         p = self.params
-        for option in ("boot_timeout", "check_timeout", "poll_interval"):
-            if p[option] <= 0:
-                raise ConfigError("%s must be a positive number of seconds, not %s." % (option, p[option]), option=option)
+        check_seconds(p, "boot_timeout", "check_timeout", "poll_interval")
         if p["sweep_grace"] < 0:
             raise ConfigError("sweep_grace must be 0 or more seconds, not %d." % p["sweep_grace"], option="sweep_grace")
         if not 0 < p["port"] < 65536:

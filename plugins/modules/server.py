@@ -31,6 +31,7 @@ author:
   - opencloud.images maintainers (@opencloud)
 extends_documentation_fragment:
   - opencloud.images.auth
+  - opencloud.images.server_wait
 attributes:
   check_mode:
     support: full
@@ -102,21 +103,6 @@ options:
         C(auto_disk_config) C(disabled)); V(MANUAL) keeps the image's partitions. Left out, the image's setting applies.
     type: str
     choices: [AUTO, MANUAL]
-  wait:
-    description:
-      - Wait until the new servers are ACTIVE and the deleted ones gone.
-    type: bool
-    default: true
-  timeout:
-    description:
-      - Seconds to wait for each server. Servers from large private images boot slowly.
-    type: int
-    default: 1800
-  poll_interval:
-    description:
-      - Seconds between the first status checks (growing by half up to 30).
-    type: float
-    default: 5
 '''
 
 EXAMPLES = r'''
@@ -199,9 +185,8 @@ api_trace:
   elements: str
 '''
 
-from ansible_collections.opencloud.images.plugins.module_utils.base import OpenCloudModule
+from ansible_collections.opencloud.images.plugins.module_utils.base import SERVER_WAIT_ARGUMENT_SPEC, OpenCloudModule, check_seconds
 from ansible_collections.opencloud.images.plugins.module_utils.compute import ComputeService
-from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError
 from ansible_collections.opencloud.images.plugins.module_utils.images import ImageService
 from ansible_collections.opencloud.images.plugins.module_utils.servers import (
     DISK_CONFIGS, Deployer, ServerWaiter, deployment_names, flavor_brief, image_brief, summary,
@@ -223,9 +208,7 @@ class ServerModule(OpenCloudModule):
         user_data=dict(type="str"),
         metadata=dict(type="dict", default={}),
         disk_config=dict(type="str", choices=list(DISK_CONFIGS)),
-        wait=dict(type="bool", default=True),
-        timeout=dict(type="int", default=1800),
-        poll_interval=dict(type="float", default=5),
+        **SERVER_WAIT_ARGUMENT_SPEC
     )
     module_kwargs = dict(mutually_exclusive=[("count", "names")], required_by={"count": ("name",)},
                          required_if=[("state", "present", ("image",)), ("state", "present", ("count", "names"), True)],
@@ -236,9 +219,7 @@ class ServerModule(OpenCloudModule):
         key = p["deployment"] or p["name"]
         if p["state"] == "present":
             deployment_names(p["count"], p["names"], p["name"])
-        for option in ("timeout", "poll_interval"):
-            if p[option] <= 0:
-                raise ConfigError("%s must be a positive number of seconds, not %s." % (option, p[option]), option=option)
+        check_seconds(p, "timeout", "poll_interval")
         compute = ComputeService(self.cloud)
         deployer = Deployer(compute, ImageService(self.cloud), ServerWaiter(compute, p["timeout"], p["poll_interval"]))
         plan = deployer.plan(key, p["state"], p["count"], p["names"], p["name"], p["image"], p["flavor"], p["networks"],

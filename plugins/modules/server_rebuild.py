@@ -29,6 +29,7 @@ author:
   - opencloud.images maintainers (@opencloud)
 extends_documentation_fragment:
   - opencloud.images.auth
+  - opencloud.images.server_wait
 attributes:
   check_mode:
     support: full
@@ -73,21 +74,6 @@ options:
       - Rackspace C(OS-DCF:diskConfig) for the rebuilt disk, V(AUTO) or V(MANUAL). Left out, the image's setting applies.
     type: str
     choices: [AUTO, MANUAL]
-  wait:
-    description:
-      - Wait until the rebuild has ended.
-    type: bool
-    default: true
-  timeout:
-    description:
-      - Seconds to wait for the rebuild.
-    type: int
-    default: 1800
-  poll_interval:
-    description:
-      - Seconds between the first status checks (growing by half up to 30).
-    type: float
-    default: 5
 '''
 
 EXAMPLES = r'''
@@ -143,7 +129,7 @@ api_trace:
   elements: str
 '''
 
-from ansible_collections.opencloud.images.plugins.module_utils.base import OpenCloudModule
+from ansible_collections.opencloud.images.plugins.module_utils.base import SERVER_WAIT_ARGUMENT_SPEC, OpenCloudModule, check_seconds
 from ansible_collections.opencloud.images.plugins.module_utils.compute import ComputeService
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError
 from ansible_collections.opencloud.images.plugins.module_utils.images import ImageService
@@ -162,9 +148,7 @@ class ServerRebuildModule(OpenCloudModule):
         metadata=dict(type="dict"),
         admin_password=dict(type="str", no_log=True),
         disk_config=dict(type="str", choices=list(DISK_CONFIGS)),
-        wait=dict(type="bool", default=True),
-        timeout=dict(type="int", default=1800),
-        poll_interval=dict(type="float", default=5),
+        **SERVER_WAIT_ARGUMENT_SPEC
     )
 
     def run(self):
@@ -172,9 +156,7 @@ class ServerRebuildModule(OpenCloudModule):
         if not p["confirm"]:
             raise ConfigError("A rebuild erases server %s's root disk and puts image %s in its place. Set confirm: true to do "
                               "it; nothing was sent." % (p["server"], p["image"]), option="confirm")
-        for option in ("timeout", "poll_interval"):
-            if p[option] <= 0:
-                raise ConfigError("%s must be a positive number of seconds, not %s." % (option, p[option]), option=option)
+        check_seconds(p, "timeout", "poll_interval")
         metadata = None if p["metadata"] is None else check_metadata(p["metadata"], reserved=0)
         if p["admin_password"]:
             self.cloud.http.redact.add(p["admin_password"])
