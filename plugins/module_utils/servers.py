@@ -408,13 +408,17 @@ class DeploymentPlan:
         return dict(self.request, name=name)
 
 
-class Deployer:
-    """Servers from an image, found again by the deployment marker in their metadata."""
+class ServerWorkflow:
+    """What the server workflows work with: the compute and image services, and the waits."""
 
     def __init__(self, compute, images, waiter):
         self.compute = compute
         self.images = images
         self.waiter = waiter
+
+
+class Deployer(ServerWorkflow):
+    """Servers from an image, found again by the deployment marker in their metadata."""
 
     def members(self, key):
         return list(self.compute.list_servers({DEPLOYMENT: key}))
@@ -455,13 +459,8 @@ class Deployer:
         return servers
 
 
-class Rebuilder:
+class Rebuilder(ServerWorkflow):
     """A server restored in place from an image: same id and addresses, the root disk replaced (§1.2)."""
-
-    def __init__(self, compute, images, waiter):
-        self.compute = compute
-        self.images = images
-        self.waiter = waiter
 
     def plan(self, server_ref, image_ref, force=False, disk_config=None):
         """(server, image, ``rebuild`` or ``none``), after every check that needs no POST."""

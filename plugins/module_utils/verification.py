@@ -27,10 +27,9 @@ from ansible_collections.opencloud.images.plugins.module_utils.markers import (
     VERIFIED_AT, VERIFIED_BOOT_SECONDS, VERIFIED_RESULT, VERIFY_EXPIRES, VERIFY_FAILED, VERIFY_IMAGE, VERIFY_PASSED,
     VERIFY_RUN,
 )
-from ansible_collections.opencloud.images.plugins.module_utils.servers import checked_request, describe_server, fault_text
+from ansible_collections.opencloud.images.plugins.module_utils.servers import ServerWorkflow, checked_request, describe_server, fault_text
 from ansible_collections.opencloud.images.plugins.module_utils.waiting import wait_for
 
-ADDRESS_NETWORKS = ("public", "servicenet", "private")
 TAG = (VERIFY_IMAGE, VERIFY_RUN, VERIFY_EXPIRES)
 CONSOLE_LINES = 50
 
@@ -136,17 +135,15 @@ class BootCheck:
         return tcp_check(address, self.port, self.attempt_timeout)
 
 
-class BootVerifier:
+class BootVerifier(ServerWorkflow):
     """Boots one throwaway server from an image and proves it comes up; the server is always deleted."""
 
     def __init__(self, compute, images, waiter, account, sweep_grace=300, wall=time.time, clock=time.monotonic,
                  sleep=time.sleep):
         """``sweep_grace``: seconds a tagged server outlives its run's deadline before a sweep takes it (the clocks of
         two controllers differ)."""
-        self.compute = compute
+        super(BootVerifier, self).__init__(compute, images, waiter)
         self.sweep_grace = sweep_grace
-        self.images = images
-        self.waiter = waiter
         self.account = account
         self.wall = wall
         self.clock = clock
