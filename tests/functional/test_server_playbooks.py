@@ -171,7 +171,8 @@ def test_a_verify_killed_outright_leaves_a_tagged_server_that_the_next_run_sweep
     assert servers_of(localcloud, **{"opencloud.images.verify": image["id"]}) == []
 
 
-def test_count_changes_and_a_same_named_server_without_the_marker(localcloud, playbook):
+def test_count_changes_a_same_named_server_without_the_marker_and_a_rate_limit(localcloud, playbook):
+    """One server create a second is allowed: the second create is refused 413 with Retry-After and sent again then."""
     image = own_image(localcloud)
     name = "dep-%s" % uuid.uuid4().hex[:6]
     stranger = control(localcloud, "POST", "servers", json={"region": "DFW", "owner": "100001", "name": name + "-1"})
@@ -179,9 +180,18 @@ def test_count_changes_and_a_same_named_server_without_the_marker(localcloud, pl
     def deploy(count, state="present"):
         return {"name": "deploy %s" % count, "opencloud.images.server": dict(FAST, name=name, count=count, image=image["id"],
                                                                              state=state)}
-    run = playbook(play(localcloud, deploy(2), deploy(2), deploy(1), {"name": "gone", "opencloud.images.server": {
-        "deployment": name, "state": "absent"}}))
+    control(localcloud, "DELETE", "requests")
+    control(localcloud, "POST", "config", json={"rate_limits": [
+        {"method": "POST", "uri": "/servers", "regex": "^/servers$", "value": 1, "unit": "SECOND"}]})
+    try:
+        run = playbook(play(localcloud, deploy(2), deploy(2), deploy(1), {"name": "gone", "opencloud.images.server": {
+            "deployment": name, "state": "absent"}}))
+    finally:
+        control(localcloud, "POST", "config", json={"rate_limits": []})
     assert run.rc == 0, run.output
+    creates = [r["status"] for r in control(localcloud, "GET", "requests")["requests"]
+               if r["method"] == "POST" and r["path"].endswith("/servers")]
+    assert creates == [202, 413, 202], creates
     results = run.results()
     two = results["deploy 2"]  # the second run of the same task is the one recorded
     assert not two["changed"] and sorted(s["name"] for s in two["servers"]) == [name + "-1", name + "-2"]
