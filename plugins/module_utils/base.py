@@ -52,6 +52,21 @@ MOVER_ARGUMENT_SPEC = dict(
 )
 
 
+# The waits of the modules that change servers (server, server_rebuild); documented in doc_fragments/server_wait.py.
+SERVER_WAIT_ARGUMENT_SPEC = dict(
+    wait=dict(type="bool", default=True),
+    timeout=dict(type="int", default=1800),
+    poll_interval=dict(type="float", default=5),
+)
+
+
+def check_seconds(params, *options):
+    """Each of these options is a positive number of seconds; the error names the first that is not."""
+    for option in options:
+        if params[option] <= 0:
+            raise ConfigError("%s must be a positive number of seconds, not %s." % (option, params[option]), option=option)
+
+
 def check_mover_options(params):
     """Bounds of the options in MOVER_ARGUMENT_SPEC; each error names the option. The mover's keyword arguments."""
     check_workers(params["workers"])

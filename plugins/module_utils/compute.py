@@ -1,7 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: opencloud.images contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Cloud Servers (Nova v2, no microversion): servers, the createImage action and image progress."""
+"""Cloud Servers (Nova v2, no microversion): servers and their lifecycle, flavors, the createImage action and image progress.
+
+No microversion header is sent: Rackspace documents none, so both clouds answer with Nova's v2.0/2.1 shapes
+(restore-and-verify.md §1.0).
+"""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -9,7 +13,9 @@ __metaclass__ = type
 import re
 
 from ansible_collections.opencloud.images.plugins.module_utils.cloud import ServiceClient
-from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, NotFound, ServiceError
+from ansible_collections.opencloud.images.plugins.module_utils.errors import (
+    BadRequest, ConfigError, Conflict, NotFound, PermissionDenied, ServiceError,
+)
 from ansible_collections.opencloud.images.plugins.module_utils.images import looks_like_id
 
 TASK_STATE = "OS-EXT-STS:task_state"
@@ -25,6 +31,85 @@ class ComputeService(ServiceClient):
 
     def get_server(self, server_id):
         return self.session.json("GET", "%s/servers/%s" % (self.root, server_id))["server"]
+
+    def list_servers(self, metadata=None, page_size=100):
+        """Every server of the account (``GET /servers/detail``, page after page by ``marker``), keeping those whose
+        metadata has each of ``metadata``'s items (a value of None: the key is there). Nova has no metadata filter."""
+        marker, seen = None, set()
+        while True:
+            params = [("limit", page_size)] + ([("marker", marker)] if marker else [])
+            servers = self.session.json("GET", self.root + "/servers/detail", params=params).get("servers", [])
+            new = [server for server in servers if server["id"] not in seen]
+            for server in new:
+                seen.add(server["id"])
+                if has_metadata(server, metadata):
+                    yield server
+            if len(servers) < page_size or not new:  # a cloud that ignores limit and marker answers the same page
+                return
+            marker = servers[-1]["id"]
+
+    def create_server(self, body):
+        """``POST /servers`` with ``{"server": body}``; the answer holds only id, links, adminPass and diskConfig (202).
+
+        A rate limit (413 overLimit with Retry-After, Rackspace's 1000 creates a day and 100 POSTs a minute) is waited
+        out by the transport up to its longest Retry-After, then raised.
+        """
+        return self.session.json("POST", self.root + "/servers", json_body={"server": body}, ok=(202, 200))["server"]
+
+    def rebuild_server(self, server_id, body):
+        """``POST /servers/{id}/action`` ``{"rebuild": body}``; 202 with the server (status REBUILD, the new image)."""
+        answer = self.session.json("POST", "%s/servers/%s/action" % (self.root, server_id), json_body={"rebuild": body},
+                                   ok=(202, 200))
+        return (answer or {}).get("server") or {}
+
+    def delete_server(self, server_id):
+        """``DELETE /servers/{id}`` (204; Rackspace's prose says 202). Already gone (404) is no error: a repeat after a
+        lost answer, or another run's sweep, finds it gone."""
+        self.session.request("DELETE", "%s/servers/%s" % (self.root, server_id), ok=(200, 202, 204, 404))
+
+    def server_or_none(self, server_id):
+        """The server, or None once it is gone (404 itemNotFound)."""
+        try:
+            return self.get_server(server_id)
+        except NotFound:
+            return None
+
+    def flavors(self):
+        """Every flavor with its details (``GET /flavors/detail``): Rackspace adds its class in
+        ``OS-FLV-WITH-EXT-SPECS:extra_specs``."""
+        return self.session.json("GET", self.root + "/flavors/detail").get("flavors", [])
+
+    def get_flavor(self, flavor_id):
+        return self.session.json("GET", "%s/flavors/%s" % (self.root, flavor_id))["flavor"]
+
+    def networks(self):
+        """The networks the account may attach, ``[{"id", "label"}]``: Rackspace's ``os-networksv2`` (PublicNet, ServiceNet
+        and isolated networks), else Nova's ``os-networks`` proxy; an empty list when neither is offered."""
+        for path in ("/os-networksv2", "/os-networks"):
+            try:
+                return self.session.json("GET", self.root + path).get("networks", [])
+            except NotFound:
+                continue
+        return []
+
+    def console_output(self, server_id, length=50):
+        """The last ``length`` lines of the console log, or None where the cloud does not offer it (Rackspace does not
+        document ``os-getConsoleOutput``; Nova answers 400/404/409/501 when the driver has none)."""
+        try:
+            answer = self.session.json("POST", "%s/servers/%s/action" % (self.root, server_id),
+                                       json_body={"os-getConsoleOutput": {"length": length}}, ok=(200,))
+        except (BadRequest, NotFound, Conflict, ServiceError, PermissionDenied):
+            return None
+        return (answer or {}).get("output")
+
+    def instance_actions(self, server_id):
+        """The server's action log (``os-instance-actions``: create, rebuild, delete... with request ids), or None where
+        it is not offered."""
+        try:
+            answer = self.session.json("GET", "%s/servers/%s/os-instance-actions" % (self.root, server_id))
+        except (NotFound, PermissionDenied, BadRequest):
+            return None
+        return (answer or {}).get("instanceActions")
 
     def find_server(self, name_or_id):
         """The one server with this id or exact name; an unknown or ambiguous name names the option to fix."""
@@ -78,3 +163,9 @@ class ComputeService(ServiceClient):
 def boots_from_volume(server):
     """A boot-from-volume server has no image (``"image": ""``); server images do not include volumes."""
     return not server.get("image")
+
+
+def has_metadata(server, metadata):
+    """Whether the server's metadata has each of these items (a value of None: only the key)."""
+    mine = server.get("metadata") or {}
+    return all(key in mine and (value is None or mine[key] == value) for key, value in (metadata or {}).items())

@@ -22,6 +22,18 @@ SOURCE_IMAGE = MARKER_PREFIX + "source_image"
 SOURCE_REGION = MARKER_PREFIX + "source_region"
 # image_import: the ETag (MD5 of segment MD5s) of the file an image was imported from.
 IMPORTED_FROM = MARKER_PREFIX + "imported_etag"
+# server: the deployment a server belongs to (server metadata): servers are found by it, never by name alone.
+DEPLOYMENT = MARKER_PREFIX + "deployment"
+# image_verify: the throwaway server's tag (server metadata: the image it boots, the run, when the run's deadline passes),
+# and the result recorded on the image (properties) for retention and restore to prefer verified images.
+VERIFY_IMAGE = MARKER_PREFIX + "verify"
+VERIFY_RUN = MARKER_PREFIX + "verify_run"
+VERIFY_EXPIRES = MARKER_PREFIX + "verify_expires"
+VERIFIED_AT = MARKER_PREFIX + "verified_at"
+VERIFIED_RESULT = MARKER_PREFIX + "verified_result"
+VERIFIED_BOOT_SECONDS = MARKER_PREFIX + "verified_boot_seconds"
+VERIFY_PASSED = "passed"
+VERIFY_FAILED = "failed"
 # Rackspace marks images that may not leave their region (Windows and Red Hat, for licensing): anything but "0".
 EXPORT_OPTIONS = "com.rackspace__1__options"
 

@@ -10,14 +10,29 @@ import time
 
 from ansible_collections.opencloud.images.plugins.module_utils.errors import NotFound
 from ansible_collections.opencloud.images.plugins.module_utils.images import SERVER_PROPERTY, list_filters, patch_operations
-from ansible_collections.opencloud.images.plugins.module_utils.markers import COLLECTION, IN_PROGRESS, MARKER_CREATED_BY, MARKER_SERVER
+from ansible_collections.opencloud.images.plugins.module_utils.markers import (
+    COLLECTION, IN_PROGRESS, MARKER_CREATED_BY, MARKER_SERVER, VERIFIED_RESULT, VERIFY_PASSED,
+)
 from ansible_collections.opencloud.images.plugins.module_utils.times import parse_iso_time
 
 DAY = 86400
+# server_rebuild's image: the newest image of the server that passed image_verify.
+LATEST_VERIFIED = "latest_verified"
 
 
 def source_server(image):
     return image.get(MARKER_SERVER) or image.get(SERVER_PROPERTY) or ""
+
+
+def verified(image):
+    return image.get(VERIFIED_RESULT) == VERIFY_PASSED
+
+
+def latest_verified(images, server_id):
+    """The newest active image of the server that passed image_verify, or None."""
+    found = images.list(list_filters(server=server_id, status="active", properties={VERIFIED_RESULT: VERIFY_PASSED},
+                                     sort_key="created_at", sort_dir="desc"), limit=1)
+    return next(iter(found), None)
 
 
 def summary(image, reason):
@@ -28,16 +43,18 @@ def summary(image, reason):
 class Pruner:
     """Decides per source server: the newest ``keep`` images always stay; of the others, those older than
     ``older_than_days`` go (all of them when no age is given). Images being made, protected images and
-    images shared with other accounts stay unless asked for.
+    images shared with other accounts stay unless asked for; with ``keep_verified``, so does the newest image of each
+    server that passed image_verify (the one a restore would take).
     """
 
     def __init__(self, images, keep=None, older_than_days=None, include_protected=False, include_shared=False,
-                 now=None):
+                 keep_verified=False, now=None):
         self.images = images
         self.keep = keep
         self.cutoff = None if older_than_days is None else (time.time() if now is None else now) - older_than_days * DAY
         self.include_protected = include_protected
         self.include_shared = include_shared
+        self.keep_verified = keep_verified
 
     def candidates(self, owner, server_id=None, only_ours=True):
         properties = {}
@@ -55,9 +72,11 @@ class Pruner:
         delete, keep = [], []
         for group in by_server.values():
             group.sort(key=lambda image: image.get("created_at") or "", reverse=True)
+            newest_verified = next((image["id"] for image in group if verified(image)), None) if self.keep_verified else None
             for index, image in enumerate(group):
                 reason = self._reason_to_delete(index, image)
-                hold = reason and self._reason_to_keep_anyway(image)
+                hold = reason and ("the newest verified image of its server" if image["id"] == newest_verified
+                                   else self._reason_to_keep_anyway(image))
                 if reason and not hold:
                     delete.append(summary(image, reason))
                 else:

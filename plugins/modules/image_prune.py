@@ -53,6 +53,14 @@ options:
       - Delete images shared with other accounts too (rejected members still count as members).
     type: bool
     default: false
+  keep_verified:
+    description:
+      - Never delete the newest image of each server that passed M(opencloud.images.image_verify) (property
+        C(opencloud.images.verified_result) V(passed)), whatever O(keep) and O(older_than_days) say, so that
+        M(opencloud.images.server_rebuild) with O(opencloud.images.server_rebuild#module:image=latest_verified) always
+        finds one.
+    type: bool
+    default: false
 '''
 
 EXAMPLES = r'''
@@ -65,6 +73,11 @@ EXAMPLES = r'''
     server: db01
     keep: 3
     older_than_days: 30
+
+- name: Keep two images per server, and always the newest one that passed image_verify
+  opencloud.images.image_prune:
+    keep: 2
+    keep_verified: true
 
 - name: What would go (check mode)
   opencloud.images.image_prune:
@@ -108,6 +121,7 @@ class ImagePruneModule(OpenCloudModule):
         only_ours=dict(type="bool", default=True),
         include_protected=dict(type="bool", default=False),
         include_shared=dict(type="bool", default=False),
+        keep_verified=dict(type="bool", default=False),
     )
     module_kwargs = dict(required_one_of=[("keep", "older_than_days")])
 
@@ -119,7 +133,7 @@ class ImagePruneModule(OpenCloudModule):
             raise ConfigError("older_than_days must be 0 or more, not %s." % p["older_than_days"], option="older_than_days")
         server_id = ComputeService(self.cloud).find_server(p["server"])["id"] if p["server"] else None
         pruner = Pruner(ImageService(self.cloud), keep=p["keep"], older_than_days=p["older_than_days"],
-                        include_protected=p["include_protected"], include_shared=p["include_shared"])
+                        include_protected=p["include_protected"], include_shared=p["include_shared"], keep_verified=p["keep_verified"])
         images = pruner.candidates(self.cloud.auth.project_id, server_id, only_ours=p["only_ours"])
         delete, keep = pruner.decide(images)
         if delete and not self.check_mode:

@@ -20,7 +20,7 @@ import uuid
 from collections import Counter, namedtuple
 
 MODULES = ("image_create", "image", "image_info", "image_prune", "image_share", "image_transfer", "image_import",
-           "object_upload", "server_info")
+           "object_upload", "server_info", "server", "server_rebuild", "image_verify")
 ROLES = ("server_image", "mysql_backup", "windows_dc_check")
 KINDS = ("wrong type", "empty", "oversize", "out of range", "unknown id", "wrong region", "another account",
          "iso file", "truncated vhd", "disk file", "json-patch value", "unicode or path-like", "conflicting options")
@@ -218,6 +218,34 @@ CASES = [
          "out of range"),
     case("server-info-auth-url-without-scheme", "server_info", {"server": "web01", "auth_url": "/etc/openstack"}, "auth_url",
          ["auth_url"], "unicode or path-like"),
+    # server, server_rebuild, image_verify: refused before any server is created or rebuilt
+    case("server-negative-count", "server", {"name": "web", "count": -1, "image": "${own_image}"}, "count",
+         ["count must be 0 or more"], "out of range"),
+    case("server-a-name-twice", "server", {"deployment": "db", "names": ["db01", "db01"], "image": "${own_image}"}, "names",
+         ["names lists a name twice: db01"], "conflicting options"),
+    case("server-image-of-another-account", "server", {"name": "web", "count": 1, "image": "${consumer_image}"}, "image",
+         ["No image with id or name '${consumer_image}'"], "another account"),
+    case("server-image-not-active", "server", {"name": "web", "count": 1, "image": "${queued_image}"}, "image",
+         ["is queued, not active"], "out of range"),
+    case("server-flavor-too-small", "server", {"name": "web", "count": 1, "image": "${large_image}", "flavor": "general1-1"},
+         "flavor", ["Flavor general1-1 cannot boot image ${large_image}", "min_disk (100 GB)", "The smallest flavor that fits"],
+         "out of range"),
+    case("server-unknown-network", "server", {"name": "web", "count": 1, "image": "${own_image}", "networks": ["public", "nonet"]},
+         "networks", ["no network 'nonet'"], "unknown id"),
+    case("server-auto-disk-config-on-an-image-that-disables-it", "server",
+         {"name": "web", "count": 1, "image": "${own_image}", "disk_config": "AUTO"}, "disk_config",
+         ["auto_disk_config is 'disabled'"], "conflicting options"),
+    case("rebuild-onto-a-flavor-too-small", "server_rebuild", {"server": "web01", "image": "${large_image}", "confirm": True},
+         "image", ["does not fit it", "min_disk (100 GB)"], "out of range"),
+    case("rebuild-without-confirm", "server_rebuild", {"server": "web01", "image": "${own_image}"}, "confirm",
+         ["Set confirm: true", "nothing was sent"], "conflicting options"),
+    case("rebuild-unknown-server", "server_rebuild", {"server": ZERO_UUID, "image": "${own_image}", "confirm": True}, "server",
+         ["No server with id or name '%s'" % ZERO_UUID], "unknown id"),
+    case("verify-port-out-of-range", "image_verify", {"image": "${own_image}", "port": 70000}, "port",
+         ["port must be a TCP port"], "out of range"),
+    case("verify-flavor-too-small", "image_verify", {"image": "${large_image}", "flavor": "2"}, "flavor",
+         ["Flavor 2 cannot boot image ${large_image}"], "out of range"),
+    case("verify-empty-image", "image_verify", {"image": ""}, "image", ["image must not be empty"], "empty"),
     # server_image
     case("role-server-image-keep-not-a-number", "server_image", dict(NO_MYSQL, server_image_server="web01", server_image_keep="many"),
          "server_image_keep", ["Validation of arguments failed", "convert to int"], "wrong type"),

@@ -68,11 +68,14 @@ def prepare(cloud, directory):
     write_files(str(files))
     shared = control(cloud, "POST", "images", json={"region": "DFW", "owner": "100002", "name": "consumer-shared-2026-11-24",
                                                     "members": {"100001": "accepted"}})
+    queued = control(cloud, "POST", "images", json={"region": "DFW", "owner": "100001", "name": "catalogue-queued", "status": "queued"})
+    large = control(cloud, "POST", "images", json={"region": "DFW", "owner": "100001", "name": "catalogue-large", "min_disk": 100})
     state = control(cloud, "GET", "state")
     images = dict((image["name"], image["id"]) for image in state["images"]["DFW"].values())
     servers = dict((server["name"], server["id"]) for server in state["servers"]["DFW"].values())
     return {"files": str(files), "shared_image": shared["id"], "own_image": images["web01-2026-11-20"],
-            "consumer_image": images["consumer-private-2026-11-23"], "web01": servers["web01"]}
+            "consumer_image": images["consumer-private-2026-11-23"], "web01": servers["web01"],
+            "queued_image": queued["id"], "large_image": large["id"]}
 
 
 def case_block(case, context):
