@@ -48,8 +48,6 @@ ensure_toolchain() {
   command -v git >/dev/null || pkgs+=(git)
   command -v shellcheck >/dev/null || pkgs+=(shellcheck) # else ansible-test skips its shellcheck test
   command -v ss >/dev/null || pkgs+=(iproute2)           # tests/peers/start.sh checks its ports with ss
-  # tests/functional/test_realistic_timing.py runs the modules under a faster clock
-  compgen -G '/usr/lib/*/faketime/libfaketime.so.1' >/dev/null || pkgs+=(libfaketime)
   if ! command -v "$PYTHON" >/dev/null; then
     pkgs+=(python3.11 python3.11-venv)
   elif ! "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null; then
@@ -59,7 +57,7 @@ ensure_toolchain() {
     echo "apt-get install ${pkgs[*]}"
     apt_install "$WORK/apt.log" "${pkgs[@]}"
   else
-    echo "apt: nothing to install (git, shellcheck, ss, libfaketime, $PYTHON with venv present)"
+    echo "apt: nothing to install (git, shellcheck, ss, $PYTHON with venv present)"
   fi
   "$PYTHON" -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version' ||
     {

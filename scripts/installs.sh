@@ -10,9 +10,12 @@
 # shellcheck shell=bash
 
 # apt_install LOG PACKAGE...: apt-get install, as root or through `sudo -n`; apt's output goes to LOG, and is shown
-# when it fails. One at a time (the scripts install in parallel; apt-get would fail on dpkg's lock).
+# when it fails. One at a time (the scripts install in parallel; apt-get would fail on dpkg's lock). No package may
+# start a system service while it installs (MariaDB, PostgreSQL, sshd, memcached: the tests run private ones, and
+# there is no systemd here): when the machine has no /usr/sbin/policy-rc.d, a temporary one that denies every
+# start is in place during the install.
 apt_install() {
-  local log=$1 sudo=() lockfd
+  local log=$1 sudo=() lockfd policy=/usr/sbin/policy-rc.d made_policy=0 rc=0
   shift
   if [ "$(id -u)" != 0 ]; then
     if ! command -v sudo >/dev/null; then
@@ -23,16 +26,21 @@ apt_install() {
   fi
   exec {lockfd}>"${TMPDIR:-/tmp}/opencloud-images-apt.lock"
   flock "$lockfd"
-  if ! {
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# temporary, from scripts/installs.sh apt_install: no service starts during the install\nexit 101\n' |
+      "${sudo[@]}" tee "$policy" >/dev/null && "${sudo[@]}" chmod 0755 "$policy" && made_policy=1
+  fi
+  {
     "${sudo[@]}" apt-get update -qq &&
       "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
-  } >"$log" 2>&1; then
-    exec {lockfd}>&-
+  } >"$log" 2>&1 || rc=$?
+  if [ "$made_policy" = 1 ]; then "${sudo[@]}" rm -f "$policy"; fi
+  exec {lockfd}>&-
+  if [ "$rc" != 0 ]; then
     cat "$log" >&2
     echo "apt-get install $* failed (log: $log)" >&2
     return 1
   fi
-  exec {lockfd}>&-
 }
 
 # lock_input_sha256 IN: what a lock of IN records as its input (the hash of the .in file).

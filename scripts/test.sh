@@ -201,10 +201,26 @@ note() { printf 'NOTE: %s\n' "$*"; }
 # 1. toolchain: apt packages (only when missing), the pinned venvs, ansible-test's get-pip stand-ins
 stage_toolchain() {
   ensure_toolchain
+  ensure_test_packages
   ensure_extra_venvs
   get_pip_shim python
   get_pip_shim "$CORE2_VENV/bin/python"
   export OPENCLOUD_TOOLS_BIN=$TOOLS_VENV/bin # for the AWX and execution-environment tests
+}
+
+# The Debian packages only the tests use (the services' own: tests/peers, tests/mariadb, tests/postgresql install.sh).
+ensure_test_packages() {
+  local pkgs=()
+  # tests/functional/test_realistic_timing.py runs the modules under a faster clock
+  compgen -G '/usr/lib/*/faketime/libfaketime.so.1' >/dev/null || pkgs+=(libfaketime)
+  # the local cloud's guests: a real sshd per server, and ssh/ssh-keygen for image_verify's SSH check
+  [ -x /usr/sbin/sshd ] && command -v ssh-keygen >/dev/null || pkgs+=(openssh-server openssh-client)
+  if ((${#pkgs[@]})); then
+    echo "apt-get install ${pkgs[*]}"
+    apt_install "$WORK/apt-tests.log" "${pkgs[@]}"
+  else
+    echo "apt: nothing to install for the tests (libfaketime, sshd, ssh-keygen present)"
+  fi
 }
 
 # copy_tree DEST: tracked files plus untracked, non-ignored ones, and .git (ansible-test lists files with git).
