@@ -6,6 +6,7 @@ required: without OPENCLOUD_PEERS the peer backends fail, unless OPENCLOUD_SKIP_
 on purpose that this run is a quick local one.
 """
 
+import hashlib
 import os
 import uuid
 
@@ -21,6 +22,7 @@ from peers import get_token, load_peers, trusted_headers
 
 DEMO_API_KEY = "demo-api-key-SECRET-1a2b3c"
 DEMO_PASSWORD = "demo-password-SECRET"
+IMAGE_DATA = b"opencloud" * 10  # the data of the images the backends make
 
 
 def logged_in(params):
@@ -48,8 +50,12 @@ class LocalCloudBackend:
             self.consumer_params = {"auth_url": cloud.url + "/identity/v3", "username": "consumer",
                                     "password": "consumer-password-SECRET", "project_id": "100002", "region": self.region}
 
-    def make_image(self, name, tags=(), owner=None, **properties):
-        body = dict(properties, region=self.region, owner=owner or self.owner, name=name, tags=list(tags), status="active")
+    def make_image(self, name, tags=(), owner=None, data=True, **properties):
+        """An image of this account; with ``data`` active with IMAGE_DATA's size and hashes (as Glance computes them on
+        upload), else queued with none."""
+        stored = dict(status="active", size=len(IMAGE_DATA), checksum=hashlib.md5(IMAGE_DATA).hexdigest(),
+                      os_hash_algo="sha512", os_hash_value=hashlib.sha512(IMAGE_DATA).hexdigest()) if data else {"status": "queued"}
+        body = dict(properties, region=self.region, owner=owner or self.owner, name=name, tags=list(tags), **stored)
         response = requests.post(self.cloud.url + "/_localcloud/images", json=body, timeout=10)
         response.raise_for_status()
         return response.json()["id"]
@@ -90,17 +96,20 @@ class KeystoneGlanceBackend:
         self.owner = body["project"]["id"]
         self.created = []
 
-    def make_image(self, name, tags=(), token=None, **properties):
+    def make_image(self, name, tags=(), token=None, data=True, **properties):
+        """An image of userA's project (raw/bare unless told otherwise); with ``data`` IMAGE_DATA is uploaded."""
         glance = self.peers["glance_keystone_url"].rstrip("/") + "/v2/images"
         headers = {"X-Auth-Token": token or self.token}
-        body = dict(properties, name=name, tags=list(tags), disk_format="raw", container_format="bare")
+        body = dict({"disk_format": "raw", "container_format": "bare"}, **properties)
+        body.update(name=name, tags=list(tags))
         response = requests.post(glance, json=body, headers=headers, timeout=30)
         response.raise_for_status()
         image_id = response.json()["id"]
         self.created.append(image_id)
-        upload = requests.put("%s/%s/file" % (glance, image_id), data=b"opencloud" * 10,
-                              headers=dict(headers, **{"Content-Type": "application/octet-stream"}), timeout=30)
-        upload.raise_for_status()
+        if data:
+            upload = requests.put("%s/%s/file" % (glance, image_id), data=IMAGE_DATA,
+                                  headers=dict(headers, **{"Content-Type": "application/octet-stream"}), timeout=30)
+            upload.raise_for_status()
         return image_id
 
     def images(self):
@@ -118,8 +127,12 @@ class KeystoneGlanceBackend:
         return image_id
 
     def cleanup(self):
+        """Delete what the test made (a protected image is unprotected first: Glance refuses to delete it)."""
         glance = self.peers["glance_keystone_url"].rstrip("/") + "/v2/images"
         for image_id in self.created:
+            requests.patch("%s/%s" % (glance, image_id), json=[{"op": "replace", "path": "/protected", "value": False}],
+                           headers={"X-Auth-Token": self.token, "Content-Type": "application/openstack-images-v2.1-json-patch"},
+                           timeout=30)
             for token in (self.token, self.other_token):
                 requests.delete("%s/%s" % (glance, image_id), headers={"X-Auth-Token": token}, timeout=30)
 
