@@ -101,6 +101,8 @@ options:
         C(eq) and C(neq) (a time alone is C(eq)); the time is ISO 8601, C(2026-11-26T05:30:00Z) or with an offset
         (C(+01:00)), UTC when it has no zone. For example V(gte:2026-11-01T00:00:00Z).
       - Upstream Glance's filter; Rackspace's API documents only direct comparisons on image attributes.
+      - Upstream Glance keeps fractions of a second that it does not show (C(05:30:00Z) may be 05:30:00.52), so C(eq) with
+        a time it shows, or C(lte) of it, may leave that image out; compare with ranges such as C(gte) and C(lt).
     type: str
   updated_at:
     description:

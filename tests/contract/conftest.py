@@ -18,11 +18,11 @@ from ansible_collections.opencloud.images.plugins.module_utils.cloud import Clou
 from ansible_collections.opencloud.images.plugins.module_utils.images import ImageService
 from ansible_collections.opencloud.images.plugins.module_utils.transport import HttpClient
 from localcloud.server import LocalCloud
-from peers import get_token, load_peers, trusted_headers
+from peers import get_token, load_peers, password_auth_body, trusted_headers
 
 DEMO_API_KEY = "demo-api-key-SECRET-1a2b3c"
 DEMO_PASSWORD = "demo-password-SECRET"
-IMAGE_DATA = b"opencloud" * 10  # the data of the images the backends make
+IMAGE_DATA = b"opencloud" * 10  # the data of the images the backends make (test_image_filters_contract.py filters on it)
 
 
 def logged_in(params):
@@ -32,6 +32,7 @@ def logged_in(params):
 
 class LocalCloudBackend:
     owner = "100001"
+    other_project = "100002"  # the consumer's
     region = "DFW"
     identity_counted = True
     members_need_shared = False  # Rackspace takes members on private images
@@ -39,6 +40,8 @@ class LocalCloudBackend:
     def __init__(self, cloud, version):
         self.cloud = cloud
         self.name = "localcloud-v%s" % version
+        # What the identity service tells this account of other projects: Rackspace nothing, Keystone its own only.
+        self.project_lookup = "none" if version == "2.0" else "own"
         if version == "2.0":
             self.params = {"auth_url": cloud.url + "/identity/v2.0", "username": "demo", "api_key": DEMO_API_KEY,
                            "region": self.region}
@@ -81,6 +84,7 @@ class KeystoneGlanceBackend:
     name = "keystone+glance"
     identity_counted = False
     members_need_shared = True  # upstream Glance: image API 2.5 and later
+    project_lookup = "own"  # Keystone's default policy: a member may look up only its own projects
 
     def __init__(self, peers):
         self.peers = peers
@@ -94,6 +98,7 @@ class KeystoneGlanceBackend:
         self.token, body = get_token(peers, "userA")
         self.other_token = get_token(peers, "userB")[0]
         self.owner = body["project"]["id"]
+        self.other_project = other["project_id"]
         self.created = []
 
     def make_image(self, name, tags=(), token=None, data=True, **properties):
@@ -135,6 +140,23 @@ class KeystoneGlanceBackend:
                            timeout=30)
             for token in (self.token, self.other_token):
                 requests.delete("%s/%s" % (glance, image_id), headers={"X-Auth-Token": token}, timeout=30)
+
+
+class KeystoneAdminBackend(KeystoneGlanceBackend):
+    """The same Keystone and Glance as the peers' admin, in the admin project: Keystone answers it about any project."""
+
+    name = "keystone-admin"
+    project_lookup = "any"
+
+    def __init__(self, peers):
+        super().__init__(peers)
+        admin = peers["admin"]
+        self.params = {"auth_url": peers["keystone_url"], "username": admin["user"], "password": admin["password"],
+                       "project_name": admin["project"], "region": self.region}
+        login = requests.post(peers["keystone_url"] + "/auth/tokens", timeout=30,
+                              json=password_auth_body(admin["user"], admin["password"], admin["project"], peers["domain"]))
+        login.raise_for_status()
+        self.token, self.owner = login.headers["X-Subject-Token"], admin["project_id"]
 
 
 class HeaderSession:
@@ -202,6 +224,12 @@ def sharing_backend(request):
     yield from make_backend(request)
 
 
+@pytest.fixture(params=["localcloud-v2.0", "localcloud-v3", "keystone+glance", "keystone-admin"])
+def identity_backend(request):
+    """The backends whose identity service is asked about members: Rackspace's, and Keystone as a member and as admin."""
+    yield from make_backend(request)
+
+
 @pytest.fixture(scope="session")
 def localcloud():
     with LocalCloud() as cloud:
@@ -227,8 +255,9 @@ def make_backend(request):
     """The backend named by the fixture's parameter; images made on real Glance are deleted afterwards."""
     if request.param == "trusted-glance":
         yield TrustedGlanceBackend(request.getfixturevalue("peers"))
-    elif request.param == "keystone+glance":
-        real = KeystoneGlanceBackend(request.getfixturevalue("peers"))
+    elif request.param in ("keystone+glance", "keystone-admin"):
+        kind = KeystoneGlanceBackend if request.param == "keystone+glance" else KeystoneAdminBackend
+        real = kind(request.getfixturevalue("peers"))
         yield real
         real.cleanup()
     else:

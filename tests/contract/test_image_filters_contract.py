@@ -12,9 +12,9 @@ import pytest
 
 from ansible_collections.opencloud.images.plugins.module_utils.errors import BadRequest
 from ansible_collections.opencloud.images.plugins.module_utils.images import list_filters
-from conftest import IMAGE_DATA
 
 PAST, FUTURE = "2000-01-01T00:00:00Z", "2100-01-01T00:00:00+01:00"
+IMAGE_DATA = b"opencloud" * 10  # what the backends upload as an image's data (conftest: make_image)
 FILTERS = [
     ({}, ["plain", "with-data"]),  # hidden images are left out unless asked for
     ({"protected": True}, ["with-data"]),
