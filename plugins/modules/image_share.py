@@ -264,6 +264,8 @@ api_trace:
   elements: str
 '''
 
+import functools
+
 from ansible_collections.opencloud.images.plugins.module_utils.auth import AUTH_OPTIONS
 from ansible_collections.opencloud.images.plugins.module_utils.base import AUTH_ARGUMENT_SPEC, OpenCloudModule
 from ansible_collections.opencloud.images.plugins.module_utils.errors import AuthenticationError, ConfigError
@@ -314,8 +316,8 @@ class ImageShareModule(OpenCloudModule):
         members = check_members(p["members"], image["owner"])
         consumer = self.consumer_session(members) if p["consumer"] else None
         confirmed = [consumer.auth.project_id] if consumer is not None else []
-        plan = sharer.plan(image, members, p["state"], validate=lambda add: check_new_members(
-            self.cloud, add, p["validate_members"], confirmed))
+        plan = sharer.plan(image, members, p["state"], validate=functools.partial(
+            check_new_members, self.cloud, mode=p["validate_members"], confirmed=confirmed))
         unverified = plan.validation["unverified"]
         if unverified and p["validate_members"] == "auto":
             self.ansible.warn("validate_members: the identity service could not confirm that %s exist%s (%s); shared with as "
