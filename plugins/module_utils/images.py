@@ -13,6 +13,7 @@ from ansible_collections.opencloud.images.plugins.module_utils.catalog import im
 from ansible_collections.opencloud.images.plugins.module_utils.cloud import ServiceClient
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, NotFound, PermissionDenied, ServiceError
 from ansible_collections.opencloud.images.plugins.module_utils.markers import MEMBER_STATUS_FILTERS, STATUSES
+from ansible_collections.opencloud.images.plugins.module_utils.times import parse_iso_time
 
 JSON_PATCH = "application/openstack-images-v2.1-json-patch"
 # Fields the image service sets itself; a PATCH of them is refused (403).
@@ -28,11 +29,12 @@ SERVER_PROPERTY = "instance_uuid"
 # List parameters with a meaning of their own: a custom-property filter may not use these names.
 RESERVED_FILTERS = frozenset(("name", "status", "visibility", "member_status", "owner", "tag", "size_min", "size_max",
                               "sort_key", "sort_dir", "sort", "limit", "marker", "id", "created_at", "updated_at",
-                              "protected", "os_hidden", "checksum", "os_hash_value"))
-# The reserved names that list_filters (and so image_info) takes as arguments of their own: a property named so is
-# pointed there. The other reserved names are Glance filters no option offers.
-FILTER_ARGUMENTS = {"name": "name", "status": "status", "visibility": "visibility", "member_status": "member_status",
-                    "owner": "owner", "tag": "tags", "sort_key": "sort_key", "sort_dir": "sort_dir"}
+                              "protected", "os_hidden", "checksum", "os_hash_value", "disk_format", "container_format"))
+# The reserved names image_info has an option for: a property named so is pointed there. "sort" and "marker" have none.
+FILTER_ARGUMENTS = dict((name, name) for name in RESERVED_FILTERS if name not in ("tag", "sort", "marker"))
+FILTER_ARGUMENTS["tag"] = "tags"
+# Glance's comparison operators for created_at and updated_at (glance.common.utils.evaluate_filter_op); a time alone is eq.
+TIME_OPERATORS = ("gt", "gte", "lt", "lte", "eq", "neq")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
 
 
@@ -51,11 +53,47 @@ def property_text(value):
     return str(value)
 
 
+def time_filter(option, value):
+    """Glance's ``[op:]timestamp`` filter of created_at or updated_at, checked: ``op`` one of TIME_OPERATORS (default eq),
+    the time ISO 8601 (``2026-11-26T05:30:00Z``, a zone or none for UTC)."""
+    operator, colon, time = value.partition(":")
+    if not colon or operator not in TIME_OPERATORS:
+        if colon and re.match(r"^[a-z]+$", operator):
+            raise ConfigError("%s: unknown operator '%s' in '%s'; use one of %s, as op:time (for example gte:2026-11-26T00:00:00Z)."
+                              % (option, operator, value, ", ".join(TIME_OPERATORS)), option=option)
+        operator, time = "eq", value
+    if parse_iso_time(time) is None:
+        raise ConfigError("%s: '%s' is not an ISO 8601 time such as 2026-11-26T05:30:00Z (optionally after an operator, "
+                          "as gte:2026-11-26T05:30:00Z)." % (option, time), option=option)
+    return "%s:%s" % (operator, time)
+
+
+def _single_value(option, value):
+    """A text filter compared as it is: not empty, and no ',' or ':' (Glance would read ``in:a,b`` as an operator)."""
+    if not value or re.search(r"[,:\s]", value):
+        raise ConfigError("%s must be one value with no spaces, ',' or ':'; got '%s'." % (option, value), option=option)
+    return value
+
+
+def _as_given(_option, value):
+    return value
+
+
+# How the standard-field filters are checked and written (the others are sent as given).
+_FILTER_TEXT = {"protected": lambda _option, value: property_text(value), "os_hidden": lambda _option, value: property_text(value),
+                "checksum": _single_value, "os_hash_value": _single_value, "disk_format": _single_value,
+                "container_format": _single_value, "created_at": time_filter, "updated_at": time_filter}
+
+
 def list_filters(name=None, status=None, visibility=None, member_status=None, owner=None, tags=None,
-                 server=None, properties=None, sort_key=None, sort_dir=None):
+                 server=None, properties=None, sort_key=None, sort_dir=None, protected=None, os_hidden=None,
+                 checksum=None, os_hash_value=None, size_min=None, size_max=None, created_at=None, updated_at=None,
+                 disk_format=None, container_format=None):
     """Query parameters (a list of pairs: ``tag`` repeats) for ``GET /v2/images``, checked first.
 
-    Every bad value raises :class:`ConfigError` naming the option, before any request is sent.
+    Every bad value raises :class:`ConfigError` naming the option, before any request is sent. The standard fields are
+    Glance's own list filters, applied by the image service (upstream Glance's glance/db/sqlalchemy/api.py
+    ``_make_conditions_from_filters``; Rackspace documents direct comparison on image attributes and size_min/size_max).
     """
     def choice(option, value, allowed):
         if value is not None and value not in allowed:
@@ -66,9 +104,20 @@ def list_filters(name=None, status=None, visibility=None, member_status=None, ow
     choice("member_status", member_status, MEMBER_STATUS_FILTERS)
     choice("sort_key", sort_key, SORT_KEYS)
     choice("sort_dir", sort_dir, SORT_DIRS)
+    for option, size in (("size_min", size_min), ("size_max", size_max)):
+        if size is not None and size < 0:
+            raise ConfigError("%s must be a number of bytes, 0 or more; got %d." % (option, size), option=option)
+    if size_min is not None and size_max is not None and size_min > size_max:
+        raise ConfigError("size_min (%d) is more than size_max (%d): no image could match." % (size_min, size_max),
+                          option="size_min")
     params = [(key, value) for key, value in (
         ("name", name), ("status", status), ("visibility", visibility), ("member_status", member_status),
-        ("owner", owner), ("sort_key", sort_key), ("sort_dir", sort_dir)) if value is not None]
+        ("owner", owner), ("sort_key", sort_key), ("sort_dir", sort_dir),
+        ("protected", protected), ("os_hidden", os_hidden), ("checksum", checksum), ("os_hash_value", os_hash_value),
+        ("size_min", size_min), ("size_max", size_max), ("created_at", created_at), ("updated_at", updated_at),
+        ("disk_format", disk_format), ("container_format", container_format),
+    ) if value is not None]
+    params = [(key, _FILTER_TEXT.get(key, _as_given)(key, value)) for key, value in params]
     for tag in tags or []:
         if not isinstance(tag, str) or not tag:
             raise ConfigError("tags must be a list of non-empty strings; got %r." % (tag,), option="tags")
@@ -83,7 +132,7 @@ def list_filters(name=None, status=None, visibility=None, member_status=None, ow
         if key in RESERVED_FILTERS:
             raise ConfigError("properties.%s is a standard image field, not a custom property: %s." % (
                 key, "use the %s option" % FILTER_ARGUMENTS[key] if key in FILTER_ARGUMENTS
-                else "no option filters on it"), option="properties")
+                else "the module sets it itself"), option="properties")
         if not key or "/" in key:
             raise ConfigError("properties has an invalid property name %r." % key, option="properties")
         if not isinstance(value, (str, int, float, bool)):

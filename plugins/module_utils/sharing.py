@@ -39,15 +39,16 @@ def member_view(members):
 class SharePlan:
     """The changes of one run, the same for check mode and the real run: member ids to ``add`` and ``remove``, the
     members ``before`` and ``after`` ({member id: status}; a new member is pending until it answers), and the image's
-    ``visibility_before`` and ``visibility_after``.
+    ``visibility_before`` and ``visibility_after``; ``validation``: what the identity service said of the members to add.
 
     Upstream Glance (image API 2.5 and later) takes members only on a ``shared`` image and refuses (403) to list the
     members of a private one (``members_refused``): adding members to it then makes it ``shared`` first. Rackspace's
     API lists and takes members on a private image, which stays private.
     """
 
-    def __init__(self, current, add, remove, visibility=None, members_refused=False):
+    def __init__(self, current, add, remove, visibility=None, members_refused=False, validation=None):
         self.add = add
+        self.validation = validation
         self.remove = remove
         self.before = member_view(current)
         self.after = dict((m, s) for m, s in self.before.items() if m not in remove)
@@ -87,15 +88,21 @@ class Sharer:
                 image["id"], image.get("visibility")), option="image")
         return image
 
-    def plan(self, image, members, state):
-        """The :class:`SharePlan` for state present, absent or exact."""
+    def plan(self, image, members, state, validate=None):
+        """The :class:`SharePlan` for state present, absent or exact.
+
+        ``validate`` (the members to add -> what the identity service says of them, see projects.check_new_members)
+        checks only the members to add: removing an id that is no account (a pending member left by a typo) must work.
+        It raises on an unknown one, so nothing is changed.
+        """
         current, refused = self.images.member_listing(image["id"])
         have = [m["member_id"] for m in current]
+        add = [m for m in members if m not in have] if state != "absent" else []
         if state == "absent":
-            return SharePlan(current, [], [m for m in members if m in have], image.get("visibility"), refused)
-        add = [m for m in members if m not in have]
-        remove = [m for m in have if m not in members] if state == "exact" else []
-        return SharePlan(current, add, remove, image.get("visibility"), refused)
+            remove = [m for m in members if m in have]
+        else:
+            remove = [m for m in have if m not in members] if state == "exact" else []
+        return SharePlan(current, add, remove, image.get("visibility"), refused, validate(add) if validate else None)
 
     def apply(self, image, plan):
         """Make the changes of ``plan``; return True when the image's visibility was set to ``shared``.

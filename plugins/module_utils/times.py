@@ -7,17 +7,23 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import calendar
+import datetime
 import re
 
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
 
 
 def parse_iso_time(text):
-    """Epoch seconds from an ISO 8601 time such as ``2014-11-24T22:05:39.115Z`` (UTC without a zone); None if unreadable."""
+    """Epoch seconds from an ISO 8601 time such as ``2014-11-24T22:05:39.115Z`` (UTC without a zone); None if unreadable
+    (also a month 13 or an hour 25)."""
     match = _ISO.match((text or "").strip())
     if not match:
         return None
     year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
+    try:
+        datetime.datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        return None
     epoch = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
     zone = match.group(7)
     if zone and zone != "Z":

@@ -13,8 +13,9 @@ version_added: 0.1.0
 description:
   - Returns the images of one region of a Rackspace or OpenStack cloud (Glance v2) that match every filter given, following
     pagination to the end.
-  - Looks up a single image by O(id), or filters by name, source server, status, visibility, owner, tags, member status and
-    any custom property.
+  - Looks up a single image by O(id), or filters by name, source server, status, visibility, owner, tags, member status,
+    protection, hidden state, checksum, size, creation and update times, disk and container format, and any custom property.
+  - Every filter is sent to the image service, which does the filtering (Glance's own list filters).
   - Read-only; runs the same in check mode.
 author:
   - opencloud.images maintainers (@opencloud)
@@ -67,8 +68,54 @@ options:
       - Custom properties the images must have, compared as text (for example C(com.example.image-of)).
       - Booleans are compared as V(true) and V(false) (lowercase), the text C(opencloud.images.image) and
         C(opencloud.images.image_transfer) store them as.
-      - Standard fields (status, owner...) have options of their own and are refused here.
+      - Standard fields (status, owner, protected, created_at...) have options of their own and are refused here.
     type: dict
+  protected:
+    description:
+      - Only images protected from deletion (V(true)), or only unprotected ones (V(false)).
+    type: bool
+  os_hidden:
+    description:
+      - V(true) lists only the images hidden from image lists (C(os_hidden), upstream Glance's image API 2.7 and later);
+        V(false), like the image service's default, only the others.
+    type: bool
+  checksum:
+    description:
+      - MD5 checksum of the image data, as the image service shows it in C(checksum).
+    type: str
+  os_hash_value:
+    description:
+      - Secure hash of the image data (C(os_hash_value), SHA-512 by default on upstream Glance's image API 2.7 and later).
+    type: str
+  size_min:
+    description:
+      - Images of at least this many bytes. Images without data (no size yet) never match.
+    type: int
+  size_max:
+    description:
+      - Images of at most this many bytes. Images without data (no size yet) never match.
+    type: int
+  created_at:
+    description:
+      - Creation time, compared as C(op:time) with one of the image service's operators C(gt), C(gte), C(lt), C(lte),
+        C(eq) and C(neq) (a time alone is C(eq)); the time is ISO 8601, C(2026-11-26T05:30:00Z) or with an offset
+        (C(+01:00)), UTC when it has no zone. For example V(gte:2026-11-01T00:00:00Z).
+      - Upstream Glance's filter; Rackspace's API documents only direct comparisons on image attributes.
+      - Upstream Glance keeps fractions of a second that it does not show (C(05:30:00Z) may be 05:30:00.52), so C(eq) with
+        a time it shows, or C(lte) of it, may leave that image out; compare with ranges such as C(gte) and C(lt).
+    type: str
+  updated_at:
+    description:
+      - Time of the last change, compared as O(created_at) (for example V(lt:2026-06-01T00:00:00Z)).
+    type: str
+  disk_format:
+    description:
+      - Disk format, such as V(vhd), V(qcow2) or V(raw).
+    type: str
+  container_format:
+    description:
+      - Container format, such as V(ovf) or V(bare).
+    type: str
   sort_key:
     description:
       - Field to sort by.
@@ -117,6 +164,21 @@ EXAMPLES = r'''
       opencloud.images.image_info:
         visibility: shared
         member_status: pending
+
+- name: Protected images made in November 2026 that are at least 1 GiB
+  opencloud.images.image_info:
+    region: DFW
+    protected: true
+    size_min: 1073741824
+    created_at: gte:2026-11-01T00:00:00Z
+    sort_key: created_at
+  register: kept_images
+
+- name: Images not changed since the first of June, and the hidden ones (upstream Glance)
+  opencloud.images.image_info:
+    cloud: mycloud
+    updated_at: lt:2026-06-01T00:00:00Z
+    os_hidden: true
 
 - name: One image by id, from a clouds.yaml entry
   opencloud.images.image_info:
@@ -168,6 +230,22 @@ images:
       description: Creation time.
       type: str
       sample: "2026-11-26T05:30:00Z"
+    updated_at:
+      description: Time of the last change.
+      type: str
+      sample: "2026-11-26T05:41:12Z"
+    checksum:
+      description: MD5 checksum of the image data (null while the image has none).
+      type: str
+      sample: 9a0364b9e99bb480dd25e1f0284c8555
+    disk_format:
+      description: Disk format.
+      type: str
+      sample: vhd
+    container_format:
+      description: Container format.
+      type: str
+      sample: ovf
 count:
   description: Number of images returned.
   returned: always
@@ -190,7 +268,9 @@ from ansible_collections.opencloud.images.plugins.module_utils.errors import Con
 from ansible_collections.opencloud.images.plugins.module_utils.images import SORT_DIRS, SORT_KEYS, VISIBILITIES, ImageService, list_filters
 from ansible_collections.opencloud.images.plugins.module_utils.markers import MEMBER_STATUS_FILTERS, STATUSES
 
-FILTERS = ("name", "server", "status", "visibility", "owner", "tags", "member_status", "properties", "sort_key", "sort_dir")
+FILTERS = ("name", "server", "status", "visibility", "owner", "tags", "member_status", "properties", "sort_key", "sort_dir",
+           "protected", "os_hidden", "checksum", "os_hash_value", "size_min", "size_max", "created_at", "updated_at",
+           "disk_format", "container_format")
 
 
 class ImageInfoModule(OpenCloudModule):
@@ -206,6 +286,16 @@ class ImageInfoModule(OpenCloudModule):
         properties=dict(type="dict"),
         sort_key=dict(type="str", no_log=False, choices=list(SORT_KEYS)),
         sort_dir=dict(type="str", choices=list(SORT_DIRS)),
+        protected=dict(type="bool"),
+        os_hidden=dict(type="bool"),
+        checksum=dict(type="str"),
+        os_hash_value=dict(type="str"),
+        size_min=dict(type="int"),
+        size_max=dict(type="int"),
+        created_at=dict(type="str"),
+        updated_at=dict(type="str"),
+        disk_format=dict(type="str"),
+        container_format=dict(type="str"),
         limit=dict(type="int"),
         page_size=dict(type="int", default=100),
     )

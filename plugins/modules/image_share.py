@@ -23,6 +23,11 @@ description:
     it refuses to list the members of a private image, the visibility is set to C(shared) before members are added
     (and, should it refuse a member all the same, on that refusal). Rackspace's API takes members on private images as
     they are.
+  - The image service takes any member id, and keeps one that is no account as a pending member. So the members to add
+    are first checked with the identity service, as far as it lets this account (O(validate_members)); an id it says does
+    not exist fails the task before anything is changed. Keystone lets a project member look up only its own projects, and
+    Rackspace Identity lets no account look up another, so there the members usually cannot be checked; the task says so
+    with a warning and in RV(member_validation), and shares with them as given.
   - Public images cannot be shared (everyone can use them already).
   - Rejected members still count as members, so O(state=exact) removes them if they are not listed.
 author:
@@ -45,8 +50,25 @@ options:
   members:
     description:
       - Tenant (Rackspace account number) or project ids to share with. Not the owner's own.
+      - The ones to add are checked first (see O(validate_members)); removing (O(state=absent) or O(state=exact)) takes
+        any id, so a member that is no account can be removed.
     type: list
     elements: str
+  validate_members:
+    description:
+      - How the members to add are checked with the identity service before anything is changed; an id it says does not
+        exist always fails the task, naming it.
+      - V(auto) asks what it may. Keystone v3 is asked for each project (C(GET /v3/projects/{id})); it answers a project
+        member only about the projects it has a role on (an admin, or a reader of the domain, about any). On Rackspace
+        (Identity v2.0) account numbers are numeric and one account cannot look up another, so anything but a number is
+        refused and a number cannot be checked. Members that cannot be checked are shared with as given, with a warning
+        and in RV(member_validation). With O(consumer), the consumer's own login confirms its account.
+      - V(always) also fails, before any change, when a member cannot be confirmed (for pipelines with credentials that
+        may look projects up).
+      - V(never) asks nothing (an identity service whose policy refuses or breaks the lookup).
+    type: str
+    choices: [auto, always, never]
+    default: auto
   state:
     description:
       - V(present) adds O(members), V(absent) removes them, V(exact) makes the member list exactly O(members).
@@ -163,6 +185,13 @@ EXAMPLES = r'''
     image: 0d2c7b5e-3a4f-4c1e-9a55-1c4b8a3e9f10
     status: accepted
 
+- name: Share with a project that Keystone must confirm exists (admin credentials), else fail without changing anything
+  opencloud.images.image_share:
+    cloud: keystone-admin
+    image: web01-release-42
+    members: ["5118bc18ac9048599eceec25f8f04950"]
+    validate_members: always
+
 - name: Exactly these accounts (others, rejected ones included, are removed)
   opencloud.images.image_share:
     image: web01-release-42
@@ -200,6 +229,26 @@ visibility_changed:
       Rackspace's API lists them (and the image stays private).
   returned: owner side
   type: bool
+member_validation:
+  description:
+    - What the identity service said of the members added (in check mode, to be added); see O(validate_members).
+  returned: owner side
+  type: dict
+  contains:
+    confirmed:
+      description: Members the identity service confirmed exist (or, for the consumer, its login did).
+      type: list
+      elements: str
+      sample: ["5118bc18ac9048599eceec25f8f04950"]
+    unverified:
+      description: Members that could not be checked, shared with as given (every one with O(validate_members=never)).
+      type: list
+      elements: str
+      sample: ["123456"]
+    reason:
+      description: Why the unverified members could not be checked; null when there are none.
+      type: str
+      sample: Rackspace Identity lets an account look up only its own tenants, so another account's number cannot be checked
 diff:
   description:
     - Member ids and statuses before and after.
@@ -215,11 +264,14 @@ api_trace:
   elements: str
 '''
 
+import functools
+
 from ansible_collections.opencloud.images.plugins.module_utils.auth import AUTH_OPTIONS
 from ansible_collections.opencloud.images.plugins.module_utils.base import AUTH_ARGUMENT_SPEC, OpenCloudModule
 from ansible_collections.opencloud.images.plugins.module_utils.errors import AuthenticationError, ConfigError
 from ansible_collections.opencloud.images.plugins.module_utils.images import ImageService
 from ansible_collections.opencloud.images.plugins.module_utils.markers import MEMBER_STATUSES
+from ansible_collections.opencloud.images.plugins.module_utils.projects import VALIDATION_MODES, check_new_members
 from ansible_collections.opencloud.images.plugins.module_utils.sharing import (
     Sharer, answer_share, check_members, find_shared_image, member_view,
 )
@@ -238,6 +290,7 @@ class ImageShareModule(OpenCloudModule):
         consumer=dict(type="dict", options=CONSUMER_SPEC),
         consumer_status=dict(type="str", choices=list(MEMBER_STATUSES), default="accepted"),
         status=dict(type="str", choices=list(MEMBER_STATUSES)),
+        validate_members=dict(type="str", choices=list(VALIDATION_MODES), default="auto"),
     )
     module_kwargs = dict(required_one_of=[("members", "status")],
                          mutually_exclusive=[("status", "members"), ("status", "consumer")])
@@ -261,8 +314,15 @@ class ImageShareModule(OpenCloudModule):
         sharer = Sharer(ImageService(self.cloud), self.cloud.auth.project_id, self.cloud.region)
         image = sharer.find_own_image(p["image"])
         members = check_members(p["members"], image["owner"])
-        plan = sharer.plan(image, members, p["state"])
         consumer = self.consumer_session(members) if p["consumer"] else None
+        confirmed = [consumer.auth.project_id] if consumer is not None else []
+        plan = sharer.plan(image, members, p["state"], validate=functools.partial(
+            check_new_members, self.cloud, mode=p["validate_members"], confirmed=confirmed))
+        unverified = plan.validation["unverified"]
+        if unverified and p["validate_members"] == "auto":
+            self.ansible.warn("validate_members: the identity service could not confirm that %s exist%s (%s); shared with as "
+                              "given. Check the ids: the image service keeps an id that is no account as a pending member."
+                              % (", ".join(unverified), "s" if len(unverified) == 1 else "", plan.validation["reason"]))
         if not self.check_mode:
             sharer.apply(image, plan)
         if consumer is not None:
@@ -273,7 +333,7 @@ class ImageShareModule(OpenCloudModule):
         members_after = [{"member_id": m, "status": s} for m, s in sorted(plan.after.items())]
         return dict(changed=plan.after != plan.before or plan.visibility_changed, image_id=image["id"],
                     members=members_after, added=plan.add, removed=plan.remove,
-                    visibility_changed=plan.visibility_changed, diff=plan.diff())
+                    visibility_changed=plan.visibility_changed, member_validation=plan.validation, diff=plan.diff())
 
     def consumer_session(self, members):
         """The consumer's session; its account must be one of the members."""

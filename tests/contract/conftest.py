@@ -6,6 +6,7 @@ required: without OPENCLOUD_PEERS the peer backends fail, unless OPENCLOUD_SKIP_
 on purpose that this run is a quick local one.
 """
 
+import hashlib
 import os
 import uuid
 
@@ -17,10 +18,11 @@ from ansible_collections.opencloud.images.plugins.module_utils.cloud import Clou
 from ansible_collections.opencloud.images.plugins.module_utils.images import ImageService
 from ansible_collections.opencloud.images.plugins.module_utils.transport import HttpClient
 from localcloud.server import LocalCloud
-from peers import get_token, load_peers, trusted_headers
+from peers import get_token, load_peers, password_auth_body, trusted_headers
 
 DEMO_API_KEY = "demo-api-key-SECRET-1a2b3c"
 DEMO_PASSWORD = "demo-password-SECRET"
+IMAGE_DATA = b"opencloud" * 10  # the data of the images the backends make (test_image_filters_contract.py filters on it)
 
 
 def logged_in(params):
@@ -30,6 +32,7 @@ def logged_in(params):
 
 class LocalCloudBackend:
     owner = "100001"
+    other_project = "100002"  # the consumer's
     region = "DFW"
     identity_counted = True
     members_need_shared = False  # Rackspace takes members on private images
@@ -37,6 +40,8 @@ class LocalCloudBackend:
     def __init__(self, cloud, version):
         self.cloud = cloud
         self.name = "localcloud-v%s" % version
+        # What the identity service tells this account of other projects: Rackspace nothing, Keystone its own only.
+        self.project_lookup = "none" if version == "2.0" else "own"
         if version == "2.0":
             self.params = {"auth_url": cloud.url + "/identity/v2.0", "username": "demo", "api_key": DEMO_API_KEY,
                            "region": self.region}
@@ -48,8 +53,12 @@ class LocalCloudBackend:
             self.consumer_params = {"auth_url": cloud.url + "/identity/v3", "username": "consumer",
                                     "password": "consumer-password-SECRET", "project_id": "100002", "region": self.region}
 
-    def make_image(self, name, tags=(), owner=None, **properties):
-        body = dict(properties, region=self.region, owner=owner or self.owner, name=name, tags=list(tags), status="active")
+    def make_image(self, name, tags=(), owner=None, data=True, **properties):
+        """An image of this account; with ``data`` active with IMAGE_DATA's size and hashes (as Glance computes them on
+        upload), else queued with none."""
+        stored = dict(status="active", size=len(IMAGE_DATA), checksum=hashlib.md5(IMAGE_DATA).hexdigest(),
+                      os_hash_algo="sha512", os_hash_value=hashlib.sha512(IMAGE_DATA).hexdigest()) if data else {"status": "queued"}
+        body = dict(properties, region=self.region, owner=owner or self.owner, name=name, tags=list(tags), **stored)
         response = requests.post(self.cloud.url + "/_localcloud/images", json=body, timeout=10)
         response.raise_for_status()
         return response.json()["id"]
@@ -75,6 +84,7 @@ class KeystoneGlanceBackend:
     name = "keystone+glance"
     identity_counted = False
     members_need_shared = True  # upstream Glance: image API 2.5 and later
+    project_lookup = "own"  # Keystone's default policy: a member may look up only its own projects
 
     def __init__(self, peers):
         self.peers = peers
@@ -88,19 +98,23 @@ class KeystoneGlanceBackend:
         self.token, body = get_token(peers, "userA")
         self.other_token = get_token(peers, "userB")[0]
         self.owner = body["project"]["id"]
+        self.other_project = other["project_id"]
         self.created = []
 
-    def make_image(self, name, tags=(), token=None, **properties):
+    def make_image(self, name, tags=(), token=None, data=True, **properties):
+        """An image of userA's project (raw/bare unless told otherwise); with ``data`` IMAGE_DATA is uploaded."""
         glance = self.peers["glance_keystone_url"].rstrip("/") + "/v2/images"
         headers = {"X-Auth-Token": token or self.token}
-        body = dict(properties, name=name, tags=list(tags), disk_format="raw", container_format="bare")
+        body = dict({"disk_format": "raw", "container_format": "bare"}, **properties)
+        body.update(name=name, tags=list(tags))
         response = requests.post(glance, json=body, headers=headers, timeout=30)
         response.raise_for_status()
         image_id = response.json()["id"]
         self.created.append(image_id)
-        upload = requests.put("%s/%s/file" % (glance, image_id), data=b"opencloud" * 10,
-                              headers=dict(headers, **{"Content-Type": "application/octet-stream"}), timeout=30)
-        upload.raise_for_status()
+        if data:
+            upload = requests.put("%s/%s/file" % (glance, image_id), data=IMAGE_DATA,
+                                  headers=dict(headers, **{"Content-Type": "application/octet-stream"}), timeout=30)
+            upload.raise_for_status()
         return image_id
 
     def images(self):
@@ -118,10 +132,31 @@ class KeystoneGlanceBackend:
         return image_id
 
     def cleanup(self):
+        """Delete what the test made (a protected image is unprotected first: Glance refuses to delete it)."""
         glance = self.peers["glance_keystone_url"].rstrip("/") + "/v2/images"
         for image_id in self.created:
+            requests.patch("%s/%s" % (glance, image_id), json=[{"op": "replace", "path": "/protected", "value": False}],
+                           headers={"X-Auth-Token": self.token, "Content-Type": "application/openstack-images-v2.1-json-patch"},
+                           timeout=30)
             for token in (self.token, self.other_token):
                 requests.delete("%s/%s" % (glance, image_id), headers={"X-Auth-Token": token}, timeout=30)
+
+
+class KeystoneAdminBackend(KeystoneGlanceBackend):
+    """The same Keystone and Glance as the peers' admin, in the admin project: Keystone answers it about any project."""
+
+    name = "keystone-admin"
+    project_lookup = "any"
+
+    def __init__(self, peers):
+        super().__init__(peers)
+        admin = peers["admin"]
+        self.params = {"auth_url": peers["keystone_url"], "username": admin["user"], "password": admin["password"],
+                       "project_name": admin["project"], "region": self.region}
+        login = requests.post(peers["keystone_url"] + "/auth/tokens", timeout=30,
+                              json=password_auth_body(admin["user"], admin["password"], admin["project"], peers["domain"]))
+        login.raise_for_status()
+        self.token, self.owner = login.headers["X-Subject-Token"], admin["project_id"]
 
 
 class HeaderSession:
@@ -189,6 +224,12 @@ def sharing_backend(request):
     yield from make_backend(request)
 
 
+@pytest.fixture(params=["localcloud-v2.0", "localcloud-v3", "keystone+glance", "keystone-admin"])
+def identity_backend(request):
+    """The backends whose identity service is asked about members: Rackspace's, and Keystone as a member and as admin."""
+    yield from make_backend(request)
+
+
 @pytest.fixture(scope="session")
 def localcloud():
     with LocalCloud() as cloud:
@@ -214,8 +255,9 @@ def make_backend(request):
     """The backend named by the fixture's parameter; images made on real Glance are deleted afterwards."""
     if request.param == "trusted-glance":
         yield TrustedGlanceBackend(request.getfixturevalue("peers"))
-    elif request.param == "keystone+glance":
-        real = KeystoneGlanceBackend(request.getfixturevalue("peers"))
+    elif request.param in ("keystone+glance", "keystone-admin"):
+        kind = KeystoneGlanceBackend if request.param == "keystone+glance" else KeystoneAdminBackend
+        real = kind(request.getfixturevalue("peers"))
         yield real
         real.cleanup()
     else:

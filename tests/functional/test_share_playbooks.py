@@ -6,7 +6,8 @@ import uuid
 import pytest
 import yaml
 
-from playbook_support import CONSUMER, CONSUMER_API_KEY, DEMO_API_KEY, control, play, resources
+from ansible_collections.opencloud.images.plugins.module_utils.projects import KEYSTONE_CANNOT_CHECK, RACKSPACE_CANNOT_CHECK
+from playbook_support import CONSUMER, CONSUMER_API_KEY, DEMO_API_KEY, DEMO_PASSWORD, control, play, resources
 
 
 def share(title, **options):
@@ -115,6 +116,56 @@ def test_check_mode_shares_nothing(localcloud, playbook):
     assert run.rc == 0, run.output
     assert run.results()["would"]["changed"] and run.results()["would"]["added"] == ["100002"]
     assert resources(localcloud) == before
+
+
+def test_a_member_that_is_no_account_is_refused_before_any_change(localcloud, playbook):
+    """issue 14: an unknown member was added (kept pending by Glance) and the task said changed. On Rackspace an account
+    number is numeric: anything else is refused, in check mode too, and nothing is shared or made shared."""
+    image = own_image(localcloud)
+    before = resources(localcloud)
+    members = ["100002", "tenantB"]
+    run = playbook(play(localcloud, dict(share("would", image=image["id"], members=members), check_mode=True, ignore_errors=True),
+                        dict(share("share", image=image["id"], members=members, state="exact"), ignore_errors=True)))
+    assert run.rc == 0, run.output
+    for title in ("would", "share"):
+        result = run.results()[title]
+        assert result["failed"] and result["option"] == "members", result
+        assert "no account of this cloud has the id tenantB" in result["msg"] and "nothing was shared" in result["msg"]
+    assert resources(localcloud) == before
+
+
+def test_members_that_cannot_be_checked_are_named_and_shared_and_a_bogus_one_can_be_removed(localcloud, playbook):
+    """Rackspace lets no account look another up, Keystone a member only its own projects: the task warns and says which
+    members were not checked; the consumer's own login confirms it; validate_members always refuses them; a pending
+    member that is no account (left by an earlier typo) is removed without any check."""
+    image = own_image(localcloud, members={"100009": "pending"})
+    keystone = {"auth_url": localcloud.url + "/identity/v3", "project_id": "100001", "api_key": None,
+                "password": "{{ lookup('ansible.builtin.env', 'DEMO_PASSWORD') }}"}
+    consumer = dict(CONSUMER, auth_url=localcloud.url + "/identity/v2.0")
+    run = playbook(play(localcloud,
+                        dict(share("strict", image=image["id"], members=["100003"], validate_members="always"), ignore_errors=True),
+                        share("rackspace", image=image["id"], members=["100003"]),
+                        share("keystone", image=image["id"], members=["100004"], **keystone),
+                        share("unchecked", image=image["id"], members=["100005"], validate_members="never"),
+                        share("consumer", image=image["id"], members=["100002"], consumer=consumer),
+                        share("remove", image=image["id"], members=["100009"], state="absent")),
+                   env={"DEMO_PASSWORD": DEMO_PASSWORD})
+    assert run.rc == 0, run.output
+    results = run.results()
+    assert results["strict"]["failed"] and results["strict"]["option"] == "validate_members"
+    assert "could not confirm 100003" in results["strict"]["msg"]
+    for title, member, reason in (("rackspace", "100003", RACKSPACE_CANNOT_CHECK), ("keystone", "100004", KEYSTONE_CANNOT_CHECK)):
+        result = results[title]
+        assert result["changed"] and result["member_validation"] == {"confirmed": [], "unverified": [member], "reason": reason}
+        assert result["warnings"] == ["validate_members: the identity service could not confirm that %s exists (%s); shared "
+                                      "with as given. Check the ids: the image service keeps an id that is no account as a "
+                                      "pending member." % (member, reason)]
+    assert results["unchecked"]["member_validation"]["unverified"] == ["100005"] and not results["unchecked"].get("warnings")
+    assert results["consumer"]["member_validation"] == {"confirmed": ["100002"], "unverified": [], "reason": None}
+    assert not results["consumer"].get("warnings")
+    assert results["remove"]["removed"] == ["100009"] and results["remove"]["member_validation"]["unverified"] == []
+    assert control(localcloud, "GET", "state")["members"][image["id"]] == {
+        "100002": "accepted", "100003": "pending", "100004": "pending", "100005": "pending"}
 
 
 BAD_INPUT = [

@@ -349,3 +349,21 @@ def v3_tokens():
     _check_scope(auth, account)
     token = current_state().issue_token(account, methods, expires_at)
     return json_response(_v3_token_body(token, account), 201, {"X-Subject-Token": token.id})
+
+
+@blueprint.get("/v3/projects/<project_id>")
+def show_project(project_id):
+    """A project, as Keystone shows it to a user with a role on it. Keystone's default policy (identity:get_project) lets a
+    member or reader look up only its own project: any other id, one that does not exist included, is 403 (only an admin
+    or a reader of the domain tells them apart, with 404); the seed accounts are neither."""
+    state = current_state()
+    token = state.token(request.headers.get("X-Auth-Token", ""))
+    if token is None:
+        raise KeystoneError(401)
+    account = state.accounts[token.username]
+    if project_id != account.tenant_id:
+        raise KeystoneError(403, "You are not authorized to perform the requested action: identity:get_project.")
+    domain = account.domain_id
+    return json_response({"project": {
+        "id": project_id, "name": project_id, "domain_id": domain, "description": "", "enabled": True, "parent_id": domain,
+        "is_domain": False, "tags": [], "options": {}, "links": {"self": f"{request.host_url}identity/v3/projects/{project_id}"}}})

@@ -8,8 +8,9 @@ The members of an image (``.../images/<id>/members``) are in image_members.py, w
 
 import copy
 import json
+import operator
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import cmp_to_key
 from urllib.parse import urlencode
 
@@ -34,6 +35,9 @@ OPERATOR_FILTERS = ("name", "id", "status", "container_format", "disk_format")
 BOOLEAN_FILTERS = ("protected", "os_hidden")
 CASELESS_FILTERS = ("os_hidden",)
 VERSION_ENDPOINTS = ("image.versions", "image.versions_list")
+TIME_FILTERS = ("created_at", "updated_at")
+# glance.common.utils.evaluate_filter_op
+TIME_OPERATORS = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le, "neq": operator.ne, "eq": operator.eq}
 # The order of the methods in Glance's ``Allow`` headers (its router's allowed_methods: "GET, POST", "GET, PATCH, DELETE", ...)
 ALLOW_ORDER = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PATCH_MEDIA_TYPES = {"application/openstack-images-v2.0-json-patch": 4, "application/openstack-images-v2.1-json-patch": 10}
@@ -164,16 +168,36 @@ def _touch(image):
 
 # GET /v2/images
 
+def _utc_time(text):
+    """oslo_utils.timeutils.parse_isotime then normalize_time: a naive UTC datetime (no zone means UTC); ValueError if unreadable."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+
 def _split_operator(expression):
     """glance.common.utils.split_filter_op: ``in:a,b`` -> ('in', 'a,b'); an ISO 8601 time or no colon -> 'eq'."""
-    operator, colon, threshold = expression.partition(":")
+    name, colon, threshold = expression.partition(":")
     if not colon:
         return "eq", expression
     try:
-        datetime.fromisoformat(expression.replace("Z", "+00:00"))
+        _utc_time(expression)
     except ValueError:
-        return operator, threshold
+        return name, threshold
     return "eq", expression
+
+
+def _time_filter(key, value):
+    """created_at / updated_at with Glance's operators (glance/db/sqlalchemy/api.py ``_make_conditions_from_filters``): the time
+    is read first, then the operator."""
+    name, threshold = _split_operator(value)
+    try:
+        moment = _utc_time(threshold)
+    except ValueError:
+        raise GlanceError(400, f'Bad "{key}" query filter format. Use ISO 8601 DateTime notation.') from None
+    if name not in TIME_OPERATORS:
+        raise GlanceError(400, "Unable to filter on a unknown operator.")
+    compare = TIME_OPERATORS[name]
+    return lambda image: image.get(key) is not None and compare(_utc_time(image[key]), moment)
 
 
 def _integer(text, message):
@@ -195,14 +219,16 @@ def _filter(key, value):
         text = value.lower() if key in CASELESS_FILTERS else value
         if text not in ("true", "false"):
             raise GlanceError(400, f"Invalid value '{value}' for '{key}' filter. Valid values are 'true' or 'false'.")
-        return lambda image: image.get(key, False) is (text == "true")
+        return lambda image: bool(image.get(key, False)) is (text == "true")
+    if key in TIME_FILTERS:
+        return _time_filter(key, value)
     if key in OPERATOR_FILTERS:
-        operator, threshold = _split_operator(value)
-        if operator == "in":
+        name, threshold = _split_operator(value)
+        if name == "in":
             wanted = [quoted or plain for quoted, plain in _IN_VALUES.findall(threshold)]
             return lambda image: image.get(key) in wanted
-        if operator != "eq":
-            raise GlanceError(400, f"Unable to filter by unknown operator '{operator}'.")
+        if name != "eq":
+            raise GlanceError(400, f"Unable to filter by unknown operator '{name}'.")
         return lambda image: image.get(key) == threshold
     # any other image attribute, or an extra property: exact match on its text
     return lambda image: image.get(key) is not None and _query_text(image[key]) == value
@@ -275,6 +301,7 @@ class _ImageQuery:
         if self.limit is not None:
             self.limit = self._validate_limit(self.limit)
         self.sorting = _sorting(params)
+        params.setdefault("os_hidden", "false")  # Glance lists hidden images only when asked to (image API 2.7)
         self.filters = [_filter(key, value) for key, value in params.items(multi=True)]
         self.limit = min(LIMIT_MAX, LIMIT_DEFAULT if self.limit is None else self.limit)
 

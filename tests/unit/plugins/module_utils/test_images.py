@@ -5,7 +5,8 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError
-from ansible_collections.opencloud.images.plugins.module_utils.images import _server_side, list_filters, looks_like_id, only_one
+from ansible_collections.opencloud.images.plugins.module_utils.images import FILTER_ARGUMENTS, _server_side, list_filters, looks_like_id, only_one
+from ansible_collections.opencloud.images.plugins.modules.image_info import ImageInfoModule
 
 SERVER = "5f3b6c0e-8a59-4d7b-9b8e-6c1f7f0f2a11"
 
@@ -36,14 +37,53 @@ def test_bad_filters_name_the_option(kwargs, option):
 
 @pytest.mark.parametrize("field,advice", [
     ("tag", "use the tags option"), ("member_status", "use the member_status option"),
-    ("os_hidden", "no option filters on it"), ("protected", "no option filters on it"),
-    ("checksum", "no option filters on it"), ("size_min", "no option filters on it"),
-    ("created_at", "no option filters on it"),
+    ("os_hidden", "use the os_hidden option"), ("protected", "use the protected option"),
+    ("checksum", "use the checksum option"), ("size_min", "use the size_min option"),
+    ("created_at", "use the created_at option"), ("disk_format", "use the disk_format option"),
+    ("marker", "the module sets it itself"),
 ])
 def test_a_standard_field_as_a_property_points_only_to_options_that_exist(field, advice):
     with pytest.raises(ConfigError) as err:
         list_filters(properties={field: "x"})
     assert err.value.message.endswith(advice + ".") and err.value.option == "properties"
+
+
+def test_every_option_a_message_points_to_is_an_image_info_option():
+    """The advice names options of image_info: each must exist there (issue 14: it advised options that did not)."""
+    spec = ImageInfoModule.argument_spec
+    assert sorted(option for option in FILTER_ARGUMENTS.values() if option not in spec) == []
+
+
+def test_standard_field_filters_are_glance_query_parameters():
+    params = list_filters(protected=True, os_hidden=False, checksum="9a0364b9e99bb480dd25e1f0284c8555", os_hash_value="ab12",
+                          size_min=0, size_max=1024, created_at="gte:2026-11-01T00:00:00Z", updated_at="2026-11-26T05:30:00+01:00",
+                          disk_format="vhd", container_format="ovf")
+    assert params == [("protected", "true"), ("os_hidden", "false"), ("checksum", "9a0364b9e99bb480dd25e1f0284c8555"),
+                      ("os_hash_value", "ab12"), ("size_min", 0), ("size_max", 1024), ("created_at", "gte:2026-11-01T00:00:00Z"),
+                      ("updated_at", "eq:2026-11-26T05:30:00+01:00"), ("disk_format", "vhd"), ("container_format", "ovf")]
+
+
+@pytest.mark.parametrize("operator", ["gt", "gte", "lt", "lte", "eq", "neq"])
+def test_every_glance_time_operator_is_taken(operator):
+    assert list_filters(created_at="%s:2026-11-26T05:30:00.123Z" % operator) == [("created_at", operator + ":2026-11-26T05:30:00.123Z")]
+
+
+@pytest.mark.parametrize("kwargs,option,words", [
+    ({"created_at": "after:2026-11-01T00:00:00Z"}, "created_at", "unknown operator 'after'"),
+    ({"created_at": "in:2026-11-01T00:00:00Z"}, "created_at", "unknown operator 'in'"),
+    ({"updated_at": "gte:yesterday"}, "updated_at", "'yesterday' is not an ISO 8601 time"),
+    ({"updated_at": "2026-13-01T00:00:00Z"}, "updated_at", "is not an ISO 8601 time"),
+    ({"created_at": ""}, "created_at", "is not an ISO 8601 time"),
+    ({"size_min": -1}, "size_min", "0 or more"),
+    ({"size_min": 10, "size_max": 9}, "size_min", "more than size_max"),
+    ({"checksum": ""}, "checksum", "one value"),
+    ({"disk_format": "in:vhd,raw"}, "disk_format", "one value"),
+    ({"container_format": "ovf bare"}, "container_format", "one value"),
+])
+def test_bad_standard_field_filters_name_the_option(kwargs, option, words):
+    with pytest.raises(ConfigError) as err:
+        list_filters(**kwargs)
+    assert err.value.option == option and words in err.value.message, err.value.message
 
 
 def test_looks_like_id():

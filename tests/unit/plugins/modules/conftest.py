@@ -25,18 +25,25 @@ class FakeAuth:
     default_region = "DFW"
 
 
+class FakeConfig:
+    """The resolved credentials: Rackspace Identity v2.0, which looks no other account up (so no request is sent)."""
+    version = "2.0"
+    auth_url = AUTH["auth_url"]
+
+
 class FakeHttp:
     def __init__(self):
         self.redact = Redactor()
 
 
 class FakeSession:
-    """What modules and module_utils read of a session, without a cloud: region, account, endpoints."""
+    """What modules and module_utils read of a session, without a cloud: region, account, credentials, endpoints."""
 
     def __init__(self, region="DFW", endpoint=None):
         self.http = FakeHttp()
         self.region = region
         self.auth = FakeAuth()
+        self.config = FakeConfig()
         self._endpoint = endpoint or (lambda service_type, interface: "http://127.0.0.1:9/%s" % service_type)
 
     def endpoint(self, service_type, interface="public"):

@@ -5,6 +5,7 @@ __metaclass__ = type
 
 import hashlib
 
+from ansible_collections.opencloud.images.plugins.module_utils.projects import RACKSPACE_CANNOT_CHECK
 from ansible_collections.opencloud.images.plugins.modules import image, image_share, image_transfer, object_upload
 from ansible_collections.opencloud.images.tests.unit.plugins.modules.conftest import FakeSession
 
@@ -62,6 +63,16 @@ def test_share_check_mode_plans_the_member_changes(run_module, monkeypatch):
                         check_mode=True, session=FakeSession())
     assert result["changed"] and (result["added"], result["removed"]) == (["200002"], ["200001"])
     assert result["diff"] == {"before": {"200001": "accepted"}, "after": {"200002": "pending"}}
+    assert result["member_validation"] == {"confirmed": [], "unverified": ["200002"], "reason": RACKSPACE_CANNOT_CHECK}
+    assert "could not confirm that 200002 exists" in str(result["warnings"])
+
+
+def test_share_check_mode_refuses_a_member_that_is_no_account_like_the_real_run(run_module, monkeypatch):
+    images = FakeImages()
+    monkeypatch.setattr(image_share, "ImageService", lambda cloud: images)
+    result = run_module(image_share.ImageShareModule, {"image": "web", "members": ["200002", "tenant-b"]},
+                        check_mode=True, session=FakeSession())
+    assert result["failed"] and result["option"] == "members" and "tenant-b" in result["msg"]
 
 
 def test_a_transfer_to_the_image_s_own_region_is_refused_naming_target_region(run_module):
