@@ -19,6 +19,10 @@ from localcloud.compute_servers import PUBLIC_NET, SERVICE_NET
 from localcloud.seed import CENTOS, UBUNTU, stable_id
 from localcloud.server import LocalCloud
 
+# The sdk's warnings about its own internals (tests/CONVENTIONS.md): nothing for these tests to act on.
+pytestmark = [pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
+              pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning")]
+
 UBUNTU_ID = stable_id("image", "DFW", UBUNTU)
 CENTOS_ID = stable_id("image", "DFW", CENTOS)
 WAIT = {"interval": 0.1, "wait": 30}

@@ -24,6 +24,10 @@ from localcloud.flavors import FLAVORS
 from localcloud.seed import REGIONS
 from localcloud.server import LocalCloud
 
+# The sdk's warnings about its own internals (tests/CONVENTIONS.md): nothing for these tests to act on.
+pytestmark = [pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
+              pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning")]
+
 PROPERTY = "com.example.sdk-contract"
 # Short phases, so that the sdk's waits see the work in progress and then its end (its image wait polls every 2 s).
 FAST_PHASES = {"image_phase_seconds": {"image_snapshot": 0.2, "image_pending_upload": 0.2, "image_uploading": 0.2},
