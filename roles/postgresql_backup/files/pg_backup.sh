@@ -98,10 +98,6 @@ cmd_globals() {
 # ------------------------------------------------------------------------------------------------- database
 SNAP_PID=""
 SCRATCH=""
-session_settings() {  # what makes a row's text the same on every server and session
-    printf '%s\n' "SET datestyle = 'ISO, YMD'; SET timezone = 'UTC'; SET extra_float_digits = 3;" \
-        "SET bytea_output = 'hex'; SET intervalstyle = 'postgres';"
-}
 snap_send() { printf '%s\n' "$@" >&"${SNAP[1]}"; }
 snap_read_until() {  # MARKER: the coprocess's lines up to MARKER into SNAP_OUT (read here: its pipes are not
     local line       # available in a subshell); fails when psql ends first
@@ -148,7 +144,7 @@ cmd_database() {
     # stays open until the dump is done, and reads the tables' row counts and checksums in that same snapshot, so
     # the restore check compares with what the dump holds, whatever was written to the database meanwhile.
     coproc SNAP { PGDATABASE=$PB_DB exec "$PB_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 2>"$snaperr"; }
-    snap_send "$(session_settings)" "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;" \
+    snap_send "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;" \
         "SELECT pg_export_snapshot() || ' ' || CASE WHEN pg_is_in_recovery() THEN coalesce(pg_last_wal_replay_lsn()::text, '') ELSE pg_current_wal_lsn()::text END;" \
         '\echo __snapshot__'
     snap_read_until __snapshot__ || db_fail "database '$PB_DB': cannot take a snapshot: $(oneline "$snaperr")"
@@ -215,8 +211,7 @@ restore_check() {
         { SCRATCH=""; db_fail "restore check of '$PB_DB': cannot create a scratch database: $out"; }
     out=$("$PB_BIN/pg_restore" --exit-on-error --no-owner --no-privileges "${jobs[@]}" --dbname="$SCRATCH" "$TMP" 2>&1) ||
         db_fail "restore check of '$PB_DB': restoring the archive into '$SCRATCH' failed: ${out:0:1000}"
-    copy=$( { session_settings; cat -- "$PB_CHECKSUM_SQL"; } |
-        PGDATABASE=$SCRATCH "$PB_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 2>&1) ||
+    copy=$(PGDATABASE=$SCRATCH "$PB_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -f "$PB_CHECKSUM_SQL" 2>&1) ||
         db_fail "restore check of '$PB_DB': cannot read the copy's checksums: ${copy:0:500}"
     drop_scratch
     [ "$copy" = "$tables" ] ||

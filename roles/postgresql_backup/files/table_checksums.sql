@@ -3,8 +3,12 @@
 -- not the catalogs, not tables of extensions). Each table's own rows only (FROM ONLY), so that inherited rows are
 -- not counted twice. The checksum is the sum of the first 64 bits of md5(row as text) over the rows: independent of
 -- the row order and constant in memory. Run by psql (\gexec), in the transaction whose snapshot it describes, after
--- the session's settings that change a row's text were fixed (DateStyle, TimeZone, extra_float_digits,
--- bytea_output, IntervalStyle): the same rows then give the same sums on any server.
+-- the settings that change a row's text are fixed: the same rows then give the same sums in any session and server.
+SET datestyle = 'ISO, YMD';
+SET timezone = 'UTC';
+SET extra_float_digits = 3;
+SET bytea_output = 'hex';
+SET intervalstyle = 'postgres';
 SELECT format(
     'SELECT coalesce(json_object_agg(t, json_build_object(''rows'', n, ''checksum'', s) ORDER BY t), ''{}'')'
     ' FROM (%s) AS x (t, n, s)',
