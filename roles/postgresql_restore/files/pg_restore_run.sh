@@ -27,26 +27,26 @@ cmd_verify() {
     need PR_RUN PR_EXPECTED
     local size sum path actual listed=() extra
     case $(basename -- "$PR_RUN") in
-        .*.partial) fail "$PR_RUN is an incomplete run (its name ends in .partial): refused" ;;
+        .*.partial) fail "$PR_RUN is an incomplete run (its name ends in .partial): refused." ;;
     esac
-    [ -e "$PR_RUN/.failed" ] && fail "$PR_RUN is a failed run: refused"
+    [ -e "$PR_RUN/.failed" ] && fail "$PR_RUN is a failed run: refused."
     while read -r size sum path; do
         [ -n "$path" ] || continue
         listed+=("$path")
-        [ -f "$PR_RUN/$path" ] || fail "the run is incomplete: $path, listed in its manifest, is missing: refused"
+        [ -f "$PR_RUN/$path" ] || fail "the run is incomplete: $path, listed in its manifest, is missing: refused."
         actual=$(stat -c %s -- "$PR_RUN/$path") || fail "cannot read $path"
         [ "$actual" = "$size" ] ||
-            fail "the run is damaged or tampered with: $path has $actual bytes, the manifest says $size: refused"
+            fail "the run is damaged or tampered with: $path has $actual bytes, the manifest says $size: refused."
         actual=$(sha256sum -- "$PR_RUN/$path" | cut -d' ' -f1) || fail "cannot read $path"
         [ "$actual" = "$sum" ] ||
-            fail "the run is damaged or tampered with: the sha256 of $path is $actual, the manifest says $sum: refused"
+            fail "the run is damaged or tampered with: the sha256 of $path is $actual, the manifest says $sum: refused."
     done <<<"$PR_EXPECTED"
     extra=$(cd -- "$PR_RUN" && find . -type f ! -name manifest.json ! -name SHA256SUMS -printf '%P\n' | LC_ALL=C sort |
         grep -vxF -f <(printf '%s\n' "${listed[@]}"))
-    [ -z "$extra" ] || fail "the run holds files its manifest does not list: ${extra//$'\n'/, }: refused"
+    [ -z "$extra" ] || fail "the run holds files its manifest does not list: ${extra//$'\n'/, }: refused."
     if [ -f "$PR_RUN/SHA256SUMS" ]; then
         actual=$(cd -- "$PR_RUN" && sha256sum --check --strict --quiet SHA256SUMS 2>&1) ||
-            fail "the run is damaged or tampered with: sha256sum --check SHA256SUMS: ${actual//$'\n'/; }: refused"
+            fail "the run is damaged or tampered with: sha256sum --check SHA256SUMS: ${actual//$'\n'/; }: refused."
     fi
 }
 
