@@ -9,6 +9,8 @@
 set -euo pipefail
 # shellcheck source=scripts/installs.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../../scripts/installs.sh"
+# shellcheck source=tests/dbservers.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../dbservers.sh"
 
 need=(mariadbd mariadb-install-db mariadb mariadb-dump mariadb-admin)
 pkgs=()
@@ -24,27 +26,5 @@ if [ ${#pkgs[@]} = 0 ]; then
     exit 0
 fi
 
-sudo=()
-if [ "$(id -u)" != 0 ]; then
-    command -v sudo >/dev/null || { echo "install.sh: need root (or sudo) to install ${pkgs[*]}" >&2; exit 1; }
-    sudo=(sudo -n)  # for policy-rc.d; apt_install finds sudo itself
-fi
-
-policy=/usr/sbin/policy-rc.d
-made_policy=0
-cleanup() {
-    if [ "$made_policy" = 1 ]; then "${sudo[@]}" rm -f "$policy"; fi
-}
-trap cleanup EXIT
-if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\n# temporary, from tests/mariadb/install.sh: no service starts during the install\nexit 101\n' |
-        "${sudo[@]}" tee "$policy" >/dev/null
-    "${sudo[@]}" chmod 0755 "$policy"
-    made_policy=1
-fi
-
-log=$(mktemp "${TMPDIR:-/tmp}/mariadb-install.XXXXXX")
-echo "apt-get install ${pkgs[*]}"
-apt_install "$log" "${pkgs[@]}"
-rm -f "$log"
+install_packages_without_starting mariadb "${pkgs[@]}"
 echo "mariadb: installed ($(/usr/sbin/mariadbd --version))"

@@ -30,6 +30,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=scripts/logs.sh
 . "$HERE/../../scripts/logs.sh"
+# shellcheck source=tests/dbservers.sh
+. "$HERE/../dbservers.sh"
 RUN_DIR="${1:?usage: start.sh RUN_DIR}"
 BIN="${POSTGRESQL_BIN:-/usr/lib/postgresql/15/bin}"
 START_TIMEOUT="${POSTGRESQL_START_TIMEOUT:-60}"
@@ -43,20 +45,7 @@ for prog in initdb postgres psql; do
     [ -x "$BIN/$prog" ] || { echo "start.sh: $BIN/$prog not found; run tests/postgresql/install.sh first" >&2; exit 1; }
 done
 
-port_in_use() { ss -Htln "sport = :$1" | grep -q .; }
-if [ -n "${POSTGRESQL_PORT:-}" ]; then
-    PORT=$POSTGRESQL_PORT
-    if port_in_use "$PORT"; then
-        echo "start.sh: port $PORT is already in use:" >&2; ss -Htlnp "sport = :$PORT" >&2; exit 1
-    fi
-else
-    PORT=""
-    for _ in $(seq 50); do
-        candidate=$((20000 + RANDOM % 20000))
-        if ! port_in_use "$candidate"; then PORT=$candidate; break; fi
-    done
-    [ -n "$PORT" ] || { echo "start.sh: no free port found in 20000-39999" >&2; exit 1; }
-fi
+PORT=$(free_port "${POSTGRESQL_PORT:-}")
 
 mkdir -p "$RUN_DIR"
 RUN_DIR="$(cd "$RUN_DIR" && pwd)"
@@ -76,13 +65,6 @@ else
     AS_SERVER=()
 fi
 
-failed() {  # MESSAGE [LOG...]: print the tails of those logs (default: the server's), stop the server, exit 1
-    echo "start.sh: FAILED: $1" >&2
-    shift
-    show_log_tails "${@:-$LOG}"
-    bash "$HERE/stop.sh" "$RUN_DIR" >&2 || true
-    exit 1
-}
 trap 'failed "command failed at line $LINENO: $BASH_COMMAND"' ERR
 
 SERVER_DIR=$(mktemp -d /tmp/pg.XXXXXX)
