@@ -27,6 +27,22 @@ free_port() {
   exit 1
 }
 
+# fresh_run_dir RUN_DIR NAME...: RUN_DIR made when missing, and printed as an absolute path; the script exits when
+# RUN_DIR already holds one of the NAMEs (an earlier run that was not stopped).
+fresh_run_dir() {
+  local dir=$1 name
+  shift
+  mkdir -p "$dir"
+  dir="$(cd "$dir" && pwd)"
+  for name in "$@"; do
+    if [ -e "$dir/$name" ]; then
+      echo "start.sh: $dir already holds a run ($name); use a fresh RUN_DIR or stop.sh it" >&2
+      exit 1
+    fi
+  done
+  echo "$dir"
+}
+
 # failed MESSAGE [LOG...]: (start.sh, which sets HERE, RUN_DIR and LOG, the server's log) print the tails of those
 # logs (default: LOG) and stop the server with stop.sh RUN_DIR; exit 1. Uses show_log_tails (scripts/logs.sh).
 failed() {

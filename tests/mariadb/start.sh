@@ -45,12 +45,7 @@ CLIENT=$(find_prog mariadb)
 
 PORT=$(free_port "${MARIADB_PORT:-}")
 
-mkdir -p "$RUN_DIR"
-RUN_DIR="$(cd "$RUN_DIR" && pwd)"
-if [ -e "$RUN_DIR/mariadb.json" ] || [ -e "$RUN_DIR/mariadbd.pid" ] || [ -e "$RUN_DIR/data" ]; then
-    echo "start.sh: $RUN_DIR already holds a run (mariadb.json, mariadbd.pid or data/); use a fresh RUN_DIR or stop.sh it" >&2
-    exit 1
-fi
+RUN_DIR=$(fresh_run_dir "$RUN_DIR" mariadb.json mariadbd.pid data)
 case $RUN_DIR in
     *[\"\\]* | *[[:cntrl:]]*)
         echo "start.sh: RUN_DIR must not contain quotes, backslashes or control characters: $RUN_DIR" >&2

@@ -47,12 +47,7 @@ done
 
 PORT=$(free_port "${POSTGRESQL_PORT:-}")
 
-mkdir -p "$RUN_DIR"
-RUN_DIR="$(cd "$RUN_DIR" && pwd)"
-if [ -e "$RUN_DIR/postgresql.json" ] || [ -e "$RUN_DIR/postgres.pid" ] || [ -e "$RUN_DIR/server-dir" ]; then
-    echo "start.sh: $RUN_DIR already holds a run (postgresql.json, postgres.pid or server-dir); use a fresh RUN_DIR or stop.sh it" >&2
-    exit 1
-fi
+RUN_DIR=$(fresh_run_dir "$RUN_DIR" postgresql.json postgres.pid server-dir)
 LOG=$RUN_DIR/postgresql.log
 OS_USER=$(id -un)
 if [ "$(id -u)" = 0 ]; then
