@@ -27,8 +27,8 @@ KINDS = ("wrong type", "empty", "oversize", "out of range", "unknown id", "wrong
 ZERO_UUID = "00000000-0000-4000-8000-000000000000"
 # Task arguments reach the play as they are: the consumer's key comes from the environment, as in playbook_support.
 CONSUMER = {"username": "consumer", "api_key": "{{ lookup('ansible.builtin.env', 'CONSUMER_KEY') }}"}
-# The role cases never look for a database server: mysql_backup is tested on its own.
-NO_MYSQL = {"server_image_mysql": "never"}
+# The role cases never look for a database server: mysql_backup and postgresql_backup are tested on their own.
+NO_MYSQL = {"server_image_mysql": "never", "server_image_postgresql": "never"}
 # Polling of the cases that may get as far as making an image (the local cloud's phases take 0.3 s).
 FAST = {"poll_interval": 0.2, "max_poll_interval": 0.5}
 

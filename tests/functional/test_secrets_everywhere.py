@@ -165,7 +165,8 @@ def test_create_image(localcloud, playbook, tmp_path):
     inventory = tmp_path / "inventory"
     inventory.write_text("%s ansible_connection=local ansible_python_interpreter=%s\n" % (server["name"], sys.executable))
     run = run_playbook(playbook, tmp_path, import_playbook("create_image"), rackspace_env(localcloud), inventory=str(inventory),
-                       extra_vars={"target": server["name"], "server_image_mysql": "never", "server_image_poll_interval": 0.2,
+                       extra_vars={"target": server["name"], "server_image_mysql": "never", "server_image_postgresql": "never",
+                                   "server_image_poll_interval": 0.2,
                                    "server_image_max_poll_interval": 0.5})
     assert run.rc == 0, run.output
     assert "%s: created %s-" % (server["name"], server["name"]) in run.output

@@ -8,6 +8,8 @@
 set -euo pipefail
 # shellcheck source=scripts/installs.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../../scripts/installs.sh"
+# shellcheck source=tests/dbservers.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../dbservers.sh"
 
 need=(mariadbd mariadb-install-db mariadb mariadb-dump mariadb-admin)
 pkgs=()
@@ -23,8 +25,5 @@ if [ ${#pkgs[@]} = 0 ]; then
     exit 0
 fi
 
-log=$(mktemp "${TMPDIR:-/tmp}/mariadb-install.XXXXXX")
-echo "apt-get install ${pkgs[*]}"
-apt_install "$log" "${pkgs[@]}"
-rm -f "$log"
+install_packages_without_starting mariadb "${pkgs[@]}"
 echo "mariadb: installed ($(/usr/sbin/mariadbd --version))"

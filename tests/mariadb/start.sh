@@ -23,6 +23,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=scripts/logs.sh
 . "$HERE/../../scripts/logs.sh"
+# shellcheck source=tests/dbservers.sh
+. "$HERE/../dbservers.sh"
 RUN_DIR="${1:?usage: start.sh RUN_DIR}"
 START_TIMEOUT="${MARIADB_START_TIMEOUT:-60}"
 HOST=127.0.0.1
@@ -41,27 +43,9 @@ MARIADBD=$(find_prog mariadbd)
 INSTALL_DB=$(find_prog mariadb-install-db)
 CLIENT=$(find_prog mariadb)
 
-port_in_use() { ss -Htln "sport = :$1" | grep -q .; }
-if [ -n "${MARIADB_PORT:-}" ]; then
-    PORT=$MARIADB_PORT
-    if port_in_use "$PORT"; then
-        echo "start.sh: port $PORT is already in use:" >&2; ss -Htlnp "sport = :$PORT" >&2; exit 1
-    fi
-else
-    PORT=""
-    for _ in $(seq 50); do
-        candidate=$((20000 + RANDOM % 20000))
-        if ! port_in_use "$candidate"; then PORT=$candidate; break; fi
-    done
-    [ -n "$PORT" ] || { echo "start.sh: no free port found in 20000-39999" >&2; exit 1; }
-fi
+PORT=$(free_port "${MARIADB_PORT:-}")
 
-mkdir -p "$RUN_DIR"
-RUN_DIR="$(cd "$RUN_DIR" && pwd)"
-if [ -e "$RUN_DIR/mariadb.json" ] || [ -e "$RUN_DIR/mariadbd.pid" ] || [ -e "$RUN_DIR/data" ]; then
-    echo "start.sh: $RUN_DIR already holds a run (mariadb.json, mariadbd.pid or data/); use a fresh RUN_DIR or stop.sh it" >&2
-    exit 1
-fi
+RUN_DIR=$(fresh_run_dir "$RUN_DIR" mariadb.json mariadbd.pid data)
 case $RUN_DIR in
     *[\"\\]* | *[[:cntrl:]]*)
         echo "start.sh: RUN_DIR must not contain quotes, backslashes or control characters: $RUN_DIR" >&2
@@ -79,13 +63,6 @@ if [ ${#SOCKET} -gt 100 ]; then
 fi
 OS_USER=$(id -un)
 
-failed() {  # MESSAGE [LOG...]: print the tails of those logs (default: the server's), stop the server, exit 1
-    echo "start.sh: FAILED: $1" >&2
-    shift
-    show_log_tails "${@:-$LOG}"
-    bash "$HERE/stop.sh" "$RUN_DIR" >&2 || true
-    exit 1
-}
 trap 'failed "command failed at line $LINENO: $BASH_COMMAND"' ERR
 
 mkdir -p "$DATADIR"
