@@ -14,7 +14,7 @@
 # caller's HOME must gain nothing but the dev home. It copies the working tree (tracked files plus untracked files
 # that are not ignored, plus .git) to $WORK/collections/ansible_collections/<namespace>/<name>, WORK being a fresh
 # temporary directory, and runs every stage from that copy:
-#   1 toolchain   2 services: real peers and MariaDB (installed and started in the background from the start)
+#   1 toolchain   2 services: real peers, MariaDB and PostgreSQL (installed and started in the background from the start)
 #   3 local cloud
 #   4 sanity   5 units (4 and 5: ansible-core 2.19, Python 3.11)   6 sanity + units on ansible-core 2.21, Python 3.12
 #   7 integration (every module and role has a target)   8 ansible-lint   9 roles (molecule scenarios, MariaDB)
@@ -84,10 +84,11 @@ CORE2_DIR=$WORK/core$CORE2/ansible_collections/$NS/$NAME
 PEERS_DIR=$WORK/peers
 LC_PID=""
 MARIADB_PID=""
+POSTGRESQL_PID=""
 PEERS_PID=""
 SERVICES_T0=0
 PEERS_STARTED=0
-MARIADB_STARTED=0
+DB_SERVERS_STARTED="" # the private database servers whose stop.sh cleanup runs
 CURRENT_STAGE=""
 STAGE_T0=0
 STAGES=12
@@ -114,13 +115,13 @@ cleanup() {
     wait "$LC_PID" 2>/dev/null
   fi
   # a service still starting in the background ends first (its start script stops what it started if it fails)
-  for i in $MARIADB_PID $PEERS_PID; do wait "$i" 2>/dev/null; done
-  if [ "$MARIADB_STARTED" = 1 ]; then
-    if ! out=$(bash "$CDIR/tests/mariadb/stop.sh" "$WORK/mariadb" 2>&1); then
-      printf 'test.sh: tests/mariadb/stop.sh %s failed:\n%s\n' "$WORK/mariadb" "$out" >&2
+  for i in $MARIADB_PID $POSTGRESQL_PID $PEERS_PID; do wait "$i" 2>/dev/null; done
+  for i in $DB_SERVERS_STARTED; do
+    if ! out=$(bash "$CDIR/tests/$i/stop.sh" "$WORK/$i" 2>&1); then
+      printf 'test.sh: tests/%s/stop.sh %s failed:\n%s\n' "$i" "$WORK/$i" "$out" >&2
       [ "$rc" = 0 ] && rc=1
     fi
-  fi
+  done
   if [ "$PEERS_STARTED" = 1 ]; then
     if ! out=$(bash "$CDIR/tests/peers/stop.sh" "$PEERS_DIR" 2>&1); then
       printf 'test.sh: tests/peers/stop.sh %s failed:\n%s\n' "$PEERS_DIR" "$out" >&2
@@ -258,16 +259,21 @@ make_copy() {
   CURRENT_STAGE=""
 }
 
-# 2. the services: the real peers (upstream Glance, Keystone and Swift on 127.0.0.1, tests/peers; not with --quick) and
-# a private MariaDB from Debian's packages on 127.0.0.1 (tests/mariadb, for the roles), installed and started in the
-# background while the stages that need neither run; stage_services waits for them.
+# 2. the services: the real peers (upstream Glance, Keystone and Swift on 127.0.0.1, tests/peers; not with --quick), a
+# private MariaDB and a private PostgreSQL from Debian's packages on 127.0.0.1 (tests/mariadb, tests/postgresql, for the
+# roles' integration targets), installed and started in the background while the stages that need none run;
+# stage_services waits for them.
 start_services() {
   # from here on, cleanup runs the stop scripts even if a start fails half-way
-  MARIADB_STARTED=1
+  DB_SERVERS_STARTED="mariadb postgresql"
   export OPENCLOUD_MARIADB=$WORK/mariadb/mariadb.json
   { bash tests/mariadb/install.sh && bash tests/mariadb/start.sh "$WORK/mariadb" && now_ms >"$WORK/mariadb.ready"; } \
     >"$WORK/mariadb.log" 2>&1 &
   MARIADB_PID=$!
+  export OPENCLOUD_POSTGRESQL=$WORK/postgresql/postgresql.json
+  { bash tests/postgresql/install.sh && bash tests/postgresql/start.sh "$WORK/postgresql" && now_ms >"$WORK/postgresql.ready"; } \
+    >"$WORK/postgresql.log" 2>&1 &
+  POSTGRESQL_PID=$!
   if [ "$QUICK" = 1 ]; then
     if [ -z "${OPENCLOUD_PEERS:-}" ]; then export OPENCLOUD_SKIP_PEERS=1; fi # the peer tests skip, on purpose
     note "--quick: no real peers; OPENCLOUD_PEERS=${OPENCLOUD_PEERS:-<unset>}"
@@ -279,11 +285,15 @@ start_services() {
     >"$WORK/peers.log" 2>&1 &
   PEERS_PID=$!
 }
-# await_service NAME: NAME (mariadb, peers) is up, from a lane too (which cannot `wait` for the parent's jobs); a start
+# await_service NAME: NAME (mariadb, postgresql, peers) is up, from a lane too (which cannot `wait` for the parent's jobs); a start
 # that failed fails here, with its log.
 await_service() {
   local pid
-  pid=$([ "$1" = mariadb ] && echo "$MARIADB_PID" || echo "$PEERS_PID")
+  case $1 in
+    mariadb) pid=$MARIADB_PID ;;
+    postgresql) pid=$POSTGRESQL_PID ;;
+    *) pid=$PEERS_PID ;;
+  esac
   while [ ! -e "$WORK/$1.ready" ]; do
     if ! kill -0 "$pid" 2>/dev/null && [ ! -e "$WORK/$1.ready" ]; then
       cat "$WORK/$1.log" >&2
@@ -299,6 +309,9 @@ stage_services() {
   wait "$MARIADB_PID" || failed=1
   cat "$WORK/mariadb.log"
   echo "OPENCLOUD_MARIADB=$OPENCLOUD_MARIADB"
+  wait "$POSTGRESQL_PID" || failed=1
+  cat "$WORK/postgresql.log"
+  echo "OPENCLOUD_POSTGRESQL=$OPENCLOUD_POSTGRESQL"
   if [ -n "$PEERS_PID" ]; then
     wait "$PEERS_PID" || failed=1
     cat "$WORK/peers.log"
@@ -371,10 +384,12 @@ core2_tests() {
 
 # 7. ansible-test integration
 # (ansible-test does not pass the environment through to the targets: integration_config.yml does, with the local
-# cloud of stage 3 and the MariaDB of stage 2 for role_mysql_backup.)
+# cloud of stage 3, and the MariaDB and PostgreSQL of stage 2 for role_mysql_backup and role_postgresql_backup.)
 stage_integration() {
   await_service mariadb
-  printf 'opencloud_mariadb: "%s"\n' "$OPENCLOUD_MARIADB" >>tests/integration/integration_config.yml
+  await_service postgresql
+  printf 'opencloud_mariadb: "%s"\nopencloud_postgresql: "%s"\n' "$OPENCLOUD_MARIADB" "$OPENCLOUD_POSTGRESQL" \
+    >>tests/integration/integration_config.yml
   ansible-test integration --python "$PYV" --color no
 }
 
