@@ -68,7 +68,13 @@ mapfile -t DBINFO < <(client -N -B -e "
       FROM information_schema.SCHEMATA s LEFT JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = s.SCHEMA_NAME
      WHERE s.SCHEMA_NAME IN $(in_list) GROUP BY s.SCHEMA_NAME ORDER BY s.SCHEMA_NAME") ||
     fail 1 "cannot read the databases' character sets"
-[ ${#DBINFO[@]} = ${#DBS[@]} ] || fail 1 "not every database of the list exists on the server"
+if [ ${#DBINFO[@]} != ${#DBS[@]} ]; then
+    missing=""
+    for i in "${!DBS[@]}"; do
+        printf '%s\n' "${DBINFO[@]}" | grep -q -F -- "${DBS_B64[$i]}"$'\t' || missing+="${missing:+, }'${DBS[$i]}'"
+    done
+    fail 1 "no such database on the server: $missing"
+fi
 for row in "${DBINFO[@]}"; do out "database ${row//$'\t'/ }"; done
 # Tables no snapshot covers (MyISAM, Aria, MEMORY...): locked for the whole dump, or a warning.
 mapfile -t NONTX < <(client -N -B -e "
@@ -227,8 +233,8 @@ for row in "${ACCOUNTS[@]}"; do
     IFS='|' read -r kind _hu _hh bu bh <<<"$row"
     out "account $kind $bu $bh"
 done
-err=$("${COMPRESS[@]}" <"$users_sql" 2>&1 >"$MB_RUN/.$USERS_NAME.partial") ||
-    fail 1 "cannot write $MB_RUN/$USERS_NAME: ${err:-${COMPRESS[0]} failed}"
+err=$({ "${COMPRESS[@]}" <"$users_sql" >"$MB_RUN/.$USERS_NAME.partial"; } 2>&1) ||
+    fail 1 "cannot write $MB_RUN/$USERS_NAME: ${err##*: }"
 rm -f -- "$users_sql"
 
 # ------------------------------------------------------------------------------------------ restore check
@@ -309,7 +315,7 @@ for f in "${FILES[@]}"; do
     size=$(stat -c %s -- "$MB_RUN/.$f.partial") || fail 1 "cannot stat $MB_RUN/.$f.partial"
     sum=$(sha256sum -- "$MB_RUN/.$f.partial" | cut -d' ' -f1) || fail 1 "cannot checksum $MB_RUN/.$f.partial"
     err=$({ printf '%s  %s\n' "$sum" "$f" >"$MB_RUN/.$f.sha256.partial"; } 2>&1) ||
-        fail 1 "cannot write the checksum file $MB_RUN/$f.sha256: ${err#*: }"
+        fail 1 "cannot write the checksum file $MB_RUN/$f.sha256: ${err##*: }"
     out "file $f $size $sum"
 done
 for f in "${FILES[@]}"; do

@@ -7,12 +7,12 @@
 #
 #   MR_CLIENT, MR_DEFAULTS  client (path) and client option file    MR_COMPRESS  gzip | zstd | none
 #   MR_DUMP, MR_USERS       the run's databases and users files
-#   MR_DBS                  the databases: "B64NAME CHARSET COLLATION" lines
+#   MR_DBS                  the databases: "B64NAME B64TARGETNAME CHARSET COLLATION" lines
 #   MR_EXPECTED             file of the manifest's checksum lines (mysql_lib.sh), empty: no comparison
 #   MR_USERS_MODE           missing | replace | none               MR_KEEP  "B64USER B64HOST" lines never touched
 #   MR_DROP_EXISTING 1      drop a database of the same name first (else one that exists fails the restore)
 #
-# stdout: account ACTION KIND HEXUSER HEXHOST (ACTION created | replaced | existing | kept) | database B64NAME |
+# stdout: account ACTION KIND HEXUSER HEXHOST (ACTION created | replaced | existing | kept) | database B64TARGET |
 #         compared N | warning B64TEXT. Exit 1 with a "mysql_restore:" reason on stderr.
 set -uo pipefail
 umask 077
@@ -85,25 +85,25 @@ fi
 
 # ------------------------------------------------------------------------------------------ databases
 : >"$HERE/restore.map"
-while read -r b64name cs coll; do
+while read -r b64name b64target cs coll; do
     [ -n "$b64name" ] || continue
-    db=$(unb64 "$b64name")
+    db=$(unb64 "$b64target")
     if [ "${MR_DROP_EXISTING:-0}" = 1 ]; then
         err=$(client -N -B -e "DROP DATABASE IF EXISTS $(ident "$db")" 2>&1) || fail 1 "cannot drop the database '$db': $err"
     fi
     err=$(client -N -B -e "CREATE DATABASE $(ident "$db") CHARACTER SET $cs COLLATE $coll" 2>&1) ||
         fail 1 "cannot create the database '$db' (CHARACTER SET $cs COLLATE $coll): $err"
     RESTORED+=("$db")
-    printf '%s\t%s\n' "$b64name" "$b64name" >>"$HERE/restore.map"
-    out "database $b64name"
+    printf '%s\t%s\n' "$b64name" "$b64target" >>"$HERE/restore.map"
+    out "database $b64target"
 done <<<"$MR_DBS"
 err=$(restore_dump "$MR_DUMP" "$HERE/restore.map" 0) || fail 1 "restoring the dump failed: ${err:0:1000}"
 
 # ------------------------------------------------------------------------------------------ compare
 : >"$HERE/restored.sums"
-while IFS=$'\t' read -r b64name _; do
-    table_checksums "$(unb64 "$b64name")" "$(unb64 "$b64name")" >>"$HERE/restored.sums" ||
-        fail 1 "CHECKSUM TABLE failed on the restored database '$(unb64 "$b64name")'"
+while IFS=$'\t' read -r b64name b64target; do
+    table_checksums "$(unb64 "$b64target")" "$(unb64 "$b64name")" >>"$HERE/restored.sums" ||
+        fail 1 "CHECKSUM TABLE failed on the restored database '$(unb64 "$b64target")'"
 done <"$HERE/restore.map"
 if [ -s "${MR_EXPECTED:-}" ]; then
     compare_checksums "$MR_EXPECTED" "$HERE/restored.sums" "$HERE/sums.diff" "$HERE/sums.warn" ||
