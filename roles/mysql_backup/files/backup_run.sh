@@ -32,6 +32,8 @@ DUMP_NAME=databases$MB_EXT USERS_NAME=users$MB_EXT
 FILES=("$DUMP_NAME" "$USERS_NAME")
 ERR=$HERE/dump.stderr CERR=$HERE/compress.stderr
 SCRATCH=() SNAP_JOB=""
+: >"$HERE/snapshot.sums"
+: >"$HERE/copy.sums"
 
 drop_scratch() {
     local s
@@ -112,6 +114,11 @@ snap() {  # SQL: run in the snapshot session; its output lines in SNAP_OUT; 1 wh
     done
     return 1
 }
+table_line() {  # B64DB B64TABLE ENGINE CHECKSUM: a checksum line (mysql_lib.sh); STRICT 0 for unlocked NONTX tables
+    local strict=1
+    case $(printf '%s\n' "${NONTX[@]}") in *"$1"$'\t'"$2"$'\t'*) [ "${MB_LOCK:-0}" = 1 ] || strict=0 ;; esac
+    printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$strict"
+}
 snap_failed() { fail 1 "the snapshot session failed ($1): $(oneline 1000 "$HERE/snapshot.stderr")"; }
 if [ "${MB_CHECKSUMS:-0}" = 1 ] || [ "${MB_LOCK:-0}" = 1 ]; then
     coproc SNAP { exec "$MB_CLIENT" --defaults-file="$MB_DEFAULTS" -N -B --unbuffered 2>"$HERE/snapshot.stderr"; }
@@ -146,7 +153,6 @@ if [ -n "$SNAP_JOB" ]; then
         sleep 0.05
     done
     if [ "${MB_LOCK:-0}" != 1 ]; then snap "UNLOCK TABLES" || snap_failed "UNLOCK TABLES"; fi
-    : >"$HERE/snapshot.sums"
     for i in "${!DBS[@]}"; do
         snap "$(sql_base_tables "${DBS[$i]}")" || snap_failed "listing the tables"
         [ ${#SNAP_OUT[@]} -gt 0 ] || continue
@@ -155,11 +161,16 @@ if [ -n "$SNAP_JOB" ]; then
         snap "$(sql_checksum "${DBS[$i]}" "${names[@]}")" || snap_failed "CHECKSUM TABLE"
         [ ${#SNAP_OUT[@]} = ${#names[@]} ] || snap_failed "CHECKSUM TABLE gave ${#SNAP_OUT[@]} rows for ${#names[@]} tables"
         for j in "${!names[@]}"; do
-            strict=1
-            case $(printf '%s\n' "${NONTX[@]}") in *"${DBS_B64[$i]}"$'\t'"${names[$j]}"$'\t'*) [ "${MB_LOCK:-0}" = 1 ] || strict=0 ;; esac
-            printf '%s\t%s\t%s\t%s\t%s\n' "${DBS_B64[$i]}" "${names[$j]}" "${engines[$j]}" "${SNAP_OUT[$j]#*$'\t'}" "$strict"
+            table_line "${DBS_B64[$i]}" "${names[$j]}" "${engines[$j]}" "${SNAP_OUT[$j]#*$'\t'}"
         done >>"$HERE/snapshot.sums" || fail 1 "cannot write the checksums into $HERE"
     done
+else
+    # no snapshot of our own: the tables and their engines for the manifest, without checksums
+    for i in "${!DBS[@]}"; do
+        client -N -B -e "$(sql_base_tables "${DBS[$i]}")" | while IFS=$'\t' read -r name engine; do
+            table_line "${DBS_B64[$i]}" "$name" "$engine" NULL
+        done
+    done >"$HERE/snapshot.sums" || fail 1 "cannot list the tables"
 fi
 wait "$DUMP_JOB"
 read -r dump_status compress_status <"$HERE/dump.status" || dump_status="?" compress_status="?"
@@ -297,7 +308,6 @@ if [ "${MB_VERIFY_RESTORE:-0}" = 1 ]; then
             fail 1 "restore check of '$db': definitions differ between the database and the restored dump (< database, > dump): ${diffs:0:1500}"
         table_checksums "$s" "$db" >>"$HERE/copy.sums" || fail 1 "restore check of '$db': CHECKSUM TABLE failed on the copy"
     done <"$HERE/scratch.map"
-    touch "$HERE/copy.sums"
     if ! compare_checksums "$HERE/snapshot.sums" "$HERE/copy.sums" "$HERE/sums.diff" "$HERE/sums.warn"; then
         fail 1 "restore check: table checksums differ between the snapshot and the restored dump (< snapshot, > dump): $(oneline 1500 "$HERE/sums.diff")"
     fi
@@ -306,9 +316,7 @@ if [ "${MB_VERIFY_RESTORE:-0}" = 1 ]; then
     drop_scratch
     out "verified restore"
 fi
-if [ -s "$HERE/snapshot.sums" ]; then
-    while IFS= read -r line; do out "table $line"; done <"$HERE/snapshot.sums"
-fi
+while IFS= read -r line; do out "table $line"; done <"$HERE/snapshot.sums"
 
 # ------------------------------------------------------------------------------------------ sha256, rename
 for f in "${FILES[@]}"; do
