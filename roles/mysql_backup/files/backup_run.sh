@@ -26,6 +26,7 @@ HERE=$(cd "$(dirname -- "$0")" && pwd)
 . "$HERE/mysql_lib.sh"
 
 : "${MB_DUMP:?}" "${MB_CLIENT:?}" "${MB_DEFAULTS:?}" "${MB_DBS:?}" "${MB_RUN:?}" "${MB_COMPRESS:?}" "${MB_EXT:?}"
+# shellcheck disable=SC2034 # for mysql_lib.sh
 CLIENT=$MB_CLIENT DEFAULTS=$MB_DEFAULTS INIT=()
 export TMPDIR=$HERE
 DUMP_NAME=databases$MB_EXT USERS_NAME=users$MB_EXT
@@ -291,7 +292,8 @@ metadata() {  # DB
 }
 if [ "${MB_VERIFY_RESTORE:-0}" = 1 ]; then
     if [ "${MB_RESTORE_LOG_BIN:-0}" != 1 ] && [ "$log_bin" = 1 ]; then
-        INIT=("--init-command=SET SESSION sql_log_bin = 0")  # the scratch databases never reach replicas
+        # shellcheck disable=SC2034 # for mysql_lib.sh's client: the scratch databases never reach replicas
+        INIT=("--init-command=SET SESSION sql_log_bin = 0")
     fi
     : >"$HERE/scratch.map"
     tag=$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
