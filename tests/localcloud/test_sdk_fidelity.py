@@ -104,7 +104,7 @@ def test_request_ids_where_the_upstream_middleware_sets_them(client, demo):
     for keystone in (client.get("/identity/"), client.post("/identity/v3/auth/tokens", json=password_v3()),
                      client.post("/identity/v3/auth/tokens", json=password_v3(password="wrong"))):
         assert REQUEST_ID.fullmatch(keystone.headers["x-openstack-request-id"])
-    first, second = (client.get(GLANCE + "/v2/images", headers=demo).headers["x-openstack-request-id"] for _ in range(2))
+    first, second = (client.get(GLANCE + "/v2/images", headers=demo).headers["x-openstack-request-id"] for _try in range(2))
     assert first != second
 
 
