@@ -202,23 +202,24 @@ def test_verify_images_summarises_a_good_and_a_failing_image(localcloud, playboo
 
 def test_adopt_shared_image_makes_the_consumer_its_own_and_always_deletes_the_server(localcloud, playbook, tmp_path):
     shared, broken = own_image(localcloud), own_image(localcloud, boot="fail")
+    accept = dict(CONSUMER, auth_url=localcloud.url + "/identity/v2.0")
     run = playbook(play(localcloud, *[{"name": "share %d" % n, "opencloud.images.image_share": {
-        "image": image["id"], "members": ["100002"], "consumer": CONSUMER}} for n, image in enumerate((shared, broken))]))
+        "image": image["id"], "members": ["100002"], "consumer": accept}} for n, image in enumerate((shared, broken))]))
     assert run.rc == 0, run.output
     consumer = account_env(localcloud, "consumer", CONSUMER_API_KEY)
     name = "mine-%s" % uuid.uuid4().hex[:6]
     fast = {"server_poll_interval": 0.2, "image_poll_interval": 0.2, "image_max_poll_interval": 0.5}
     run = playbook(playbook_of("adopt_shared_image"), env=consumer, args=["-e", json.dumps(dict(
-        fast, image=shared["id"], name=name, server_name=name + "-tmp"))])
+        fast, image=shared["id"], image_name=name, server_name=name + "-tmp"))])
     assert run.rc == 0, run.output
     state = control(localcloud, "GET", "state")
     mine = [i for i in state["images"]["DFW"].values() if i["name"] == name]
     assert len(mine) == 1 and mine[0]["owner"] == "100002" and mine[0]["status"] == "active"
-    assert mine[0]["opencloud.images.adopted_from"] == shared["id"]
+    assert mine[0]["adopted_from"] == shared["id"]
     assert left_servers(localcloud, name + "-tmp") == []
 
     run = playbook(playbook_of("adopt_shared_image"), env=consumer, args=["-e", json.dumps(dict(
-        fast, image=broken["id"], name=name + "-2", server_name=name + "-tmp2"))])
+        fast, image=broken["id"], image_name=name + "-2", server_name=name + "-tmp2"))])
     assert run.rc != 0 and "no bootable device" in run.output
     assert left_servers(localcloud, name + "-tmp2") == [], "the server of a failed adoption is deleted too"
     assert not [i for i in control(localcloud, "GET", "state")["images"]["DFW"].values() if i["name"] == name + "-2"]
