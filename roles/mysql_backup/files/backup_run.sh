@@ -26,12 +26,13 @@ HERE=$(cd "$(dirname -- "$0")" && pwd)
 . "$HERE/mysql_lib.sh"
 
 : "${MB_DUMP:?}" "${MB_CLIENT:?}" "${MB_DEFAULTS:?}" "${MB_DBS:?}" "${MB_RUN:?}" "${MB_COMPRESS:?}" "${MB_EXT:?}"
+# shellcheck disable=SC2034 # for mysql_lib.sh
 CLIENT=$MB_CLIENT DEFAULTS=$MB_DEFAULTS INIT=()
 export TMPDIR=$HERE
 DUMP_NAME=databases$MB_EXT USERS_NAME=users$MB_EXT
 FILES=("$DUMP_NAME" "$USERS_NAME")
 ERR=$HERE/dump.stderr CERR=$HERE/compress.stderr
-SCRATCH=() SNAP_JOB=""
+SCRATCH=() SNAP_JOB="" SNAP_ERROR=""
 : >"$HERE/snapshot.sums"
 : >"$HERE/copy.sums"
 
@@ -119,6 +120,22 @@ table_line() {  # B64DB B64TABLE ENGINE CHECKSUM: a checksum line (mysql_lib.sh)
     case $(printf '%s\n' "${NONTX[@]}") in *"$1"$'\t'"$2"$'\t'*) [ "${MB_LOCK:-0}" = 1 ] || strict=0 ;; esac
     printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$strict"
 }
+snapshot_checksums() {  # the checksum lines of every table, in the snapshot; 1 with SNAP_ERROR set on a failure
+    local i j row names engines
+    if [ "${MB_LOCK:-0}" != 1 ]; then snap "UNLOCK TABLES" || { SNAP_ERROR="UNLOCK TABLES: "; return 1; }; fi
+    for i in "${!DBS[@]}"; do
+        snap "$(sql_base_tables "${DBS[$i]}")" || { SNAP_ERROR="listing the tables: "; return 1; }
+        [ ${#SNAP_OUT[@]} -gt 0 ] || continue
+        names=() engines=()
+        for row in "${SNAP_OUT[@]}"; do names+=("${row%%$'\t'*}"); engines+=("${row#*$'\t'}"); done
+        snap "$(sql_checksum "${DBS[$i]}" "${names[@]}")" || { SNAP_ERROR="CHECKSUM TABLE: "; return 1; }
+        [ ${#SNAP_OUT[@]} = ${#names[@]} ] ||
+            { SNAP_ERROR="CHECKSUM TABLE gave ${#SNAP_OUT[@]} rows for ${#names[@]} tables"; return 1; }
+        for j in "${!names[@]}"; do
+            table_line "${DBS_B64[$i]}" "${names[$j]}" "${engines[$j]}" "${SNAP_OUT[$j]#*$'\t'}"
+        done >>"$HERE/snapshot.sums" || { SNAP_ERROR="cannot write the checksums into $HERE"; return 1; }
+    done
+}
 snap_failed() { fail 1 "the snapshot session failed ($1): $(oneline 1000 "$HERE/snapshot.stderr")"; }
 if [ "${MB_CHECKSUMS:-0}" = 1 ] || [ "${MB_LOCK:-0}" = 1 ]; then
     coproc SNAP { exec "$MB_CLIENT" --defaults-file="$MB_DEFAULTS" -N -B --unbuffered 2>"$HERE/snapshot.stderr"; }
@@ -152,18 +169,8 @@ if [ -n "$SNAP_JOB" ]; then
         ! grep -A1 -x -- '-- Starting transaction...' "$ERR" 2>/dev/null | sed -n 2p | grep -q .; do
         sleep 0.05
     done
-    if [ "${MB_LOCK:-0}" != 1 ]; then snap "UNLOCK TABLES" || snap_failed "UNLOCK TABLES"; fi
-    for i in "${!DBS[@]}"; do
-        snap "$(sql_base_tables "${DBS[$i]}")" || snap_failed "listing the tables"
-        [ ${#SNAP_OUT[@]} -gt 0 ] || continue
-        names=() engines=()
-        for row in "${SNAP_OUT[@]}"; do names+=("${row%%$'\t'*}"); engines+=("${row#*$'\t'}"); done
-        snap "$(sql_checksum "${DBS[$i]}" "${names[@]}")" || snap_failed "CHECKSUM TABLE"
-        [ ${#SNAP_OUT[@]} = ${#names[@]} ] || snap_failed "CHECKSUM TABLE gave ${#SNAP_OUT[@]} rows for ${#names[@]} tables"
-        for j in "${!names[@]}"; do
-            table_line "${DBS_B64[$i]}" "${names[$j]}" "${engines[$j]}" "${SNAP_OUT[$j]#*$'\t'}"
-        done >>"$HERE/snapshot.sums" || fail 1 "cannot write the checksums into $HERE"
-    done
+    # A failure here is reported after the dump's own (the server gone, say, is better said by the dump).
+    snapshot_checksums || SNAP_ERROR=$SNAP_ERROR$(oneline 1000 "$HERE/snapshot.stderr")
 else
     # no snapshot of our own: the tables and their engines for the manifest, without checksums
     for i in "${!DBS[@]}"; do
@@ -175,7 +182,7 @@ fi
 wait "$DUMP_JOB"
 read -r dump_status compress_status <"$HERE/dump.status" || dump_status="?" compress_status="?"
 if [ -n "$SNAP_JOB" ]; then
-    snap "UNLOCK TABLES; COMMIT" || snap_failed "COMMIT"
+    [ -n "$SNAP_ERROR" ] || snap "UNLOCK TABLES; COMMIT" || SNAP_ERROR="COMMIT: $(oneline 1000 "$HERE/snapshot.stderr")"
     eval "exec $SNAP_W>&-"
     wait "$SNAP_JOB" 2>/dev/null
 fi
@@ -189,6 +196,7 @@ if [ "$compress_status" != 0 ]; then
     fail 1 "the dump failed: cannot write $MB_RUN/$DUMP_NAME: ${COMPRESS[0]} exited $compress_status: ${cerrtext:-no message}${errtext:+; then $(basename "$MB_DUMP") exited $dump_status: $errtext}"
 fi
 [ "$dump_status" = 0 ] || fail 1 "the dump failed: $(basename "$MB_DUMP") exited $dump_status: ${errtext:-no message}"
+[ -z "$SNAP_ERROR" ] || fail 1 "the snapshot session failed: $SNAP_ERROR"
 
 # ------------------------------------------------------------------------------------------ verify the dump
 TMP=$MB_RUN/.$DUMP_NAME.partial
@@ -284,7 +292,8 @@ metadata() {  # DB
 }
 if [ "${MB_VERIFY_RESTORE:-0}" = 1 ]; then
     if [ "${MB_RESTORE_LOG_BIN:-0}" != 1 ] && [ "$log_bin" = 1 ]; then
-        INIT=("--init-command=SET SESSION sql_log_bin = 0")  # the scratch databases never reach replicas
+        # shellcheck disable=SC2034 # for mysql_lib.sh's client: the scratch databases never reach replicas
+        INIT=("--init-command=SET SESSION sql_log_bin = 0")
     fi
     : >"$HERE/scratch.map"
     tag=$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
