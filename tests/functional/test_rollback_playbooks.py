@@ -17,7 +17,9 @@ import uuid
 import pytest
 import yaml
 
-from playbook_support import CONSUMER, CONSUMER_API_KEY, DEMO_API_KEY, compute_api, control, guests, key_pair, own_image, play
+from playbook_support import (
+    CONSUMER, CONSUMER_API_KEY, DEMO_API_KEY, compute_api, control, guests, key_pair, own_image, play, resources,
+)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MARIADB = os.path.join(os.path.dirname(HERE), "mariadb")
@@ -153,6 +155,25 @@ def test_hook_then_deploy_damage_then_restore_brings_the_data_back(localcloud, p
     assert done["image"]["action"] == "none", "the server runs that image already"
     assert done["backup"]["run_dir"] == entry["backup"]["run_dir"]
     assert sql(mariadb, "SELECT COUNT(*) FROM %s.items" % database) == "2\n"
+
+
+def test_hook_per_host_records_each_failed_host_and_fails_the_job(localcloud, playbook, tmp_path):
+    """A host the role refuses (boot from volume) and one that never answers: both in the summary, the job failed."""
+    hosts = tmp_path / "inventory.yml"
+    hosts.write_text(yaml.safe_dump({"app": {"hosts": {
+        "bfv01": {"ansible_connection": "local", "server_image_mysql": "never"},
+        "gone": {"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 9,
+                 "ansible_ssh_args": "-o ControlMaster=no"}}}}))
+    before = resources(localcloud)
+    run, summary, _ = run_json(playbook, localcloud, "predeploy_hook", tmp_path, str(hosts),
+                               dict(FAST_IMAGES, target="app", connect_timeout=1))
+    assert run.rc != 0 and summary["status"] == "failed" and sorted(summary["hosts"]) == ["bfv01", "gone"]
+    refused, gone = summary["hosts"]["bfv01"], summary["hosts"]["gone"]
+    assert refused["status"] == "failed" and "boots from a volume" in refused["error"]["message"]
+    assert refused["server"]["name"] == "bfv01" and refused["image"] is None and refused["backup"] is None
+    assert gone["status"] == "failed" and gone["error"]["task"] == "Wait for the host to answer" and gone["server"] is None
+    assert summary["error"]["message"] == "failed on bfv01, gone" and summary["server"] is None
+    assert resources(localcloud) == before
 
 
 def test_restore_needs_confirm_and_refuses_another_servers_entry_before_any_rebuild(localcloud, playbook, tmp_path):
