@@ -77,8 +77,9 @@ def inventory(cloud, tmp_path, guest, mariadb, database):
     login = {"login_unix_socket": mariadb["socket"], "login_user": mariadb["socket_user"]}
     host = {"ansible_connection": "ssh", "ansible_host": guest["address"], "ansible_port": guests(cloud)["ssh_port"],
             "ansible_user": guests(cloud)["ssh_user"], "ansible_ssh_private_key_file": guest["key"],
-            # a rebuild makes a new host key; a unix socket path under tmp_path would be too long for ControlPersist
-            "ansible_ssh_args": "-o ControlMaster=no -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
+            # a rebuild makes a new host key; Ansible's default control path under tmp_path would be too long
+            "ansible_ssh_args": "-o ControlMaster=auto -o ControlPersist=5s -o ControlPath=%s/cp-%%h-%%p "
+                                "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null" % tmp_path,
             "ansible_python_interpreter": sys.executable, "ansible_pipelining": True,
             "server_image_mysql": "always", "mysql_backup_dir": str(tmp_path / "backups"),
             "mysql_backup_databases": [database]}
