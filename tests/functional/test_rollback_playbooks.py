@@ -145,7 +145,7 @@ def test_hook_then_deploy_damage_then_restore_brings_the_data_back(localcloud, p
                       "ssh_user": guests(localcloud)["ssh_user"], "ssh_command": "echo $OPENCLOUD_IMAGE_ID",
                       "expected_output": entry["image"]["id"], "poll_interval": 0.2, "check_timeout": 5}
     run, verified, _ = run_json(playbook, localcloud, "verify_images", tmp_path, hosts,
-                             {"target": "app", "verify_options": verify_options})
+                                {"target": "app", "verify_options": verify_options})
     assert run.rc == 0, run.output
     assert verified["verified"] == [guest["name"]] and verified["servers"][guest["name"]]["image"]["id"] == entry["image"]["id"]
     sql(mariadb, "DROP TABLE %s.items;" % database)
@@ -193,7 +193,7 @@ def test_restore_needs_confirm_and_refuses_another_servers_entry_before_any_rebu
     run, restored, _ = run_json(playbook, localcloud, "restore_server", tmp_path, str(hosts), {"target": "app", "summary_file": str(summary)})
     assert run.rc != 0 and restored["status"] == "failed" and "confirm=true" in restored["error"]["message"]
     run, restored, _ = run_json(playbook, localcloud, "restore_server", tmp_path, str(hosts),
-                             {"target": "app", "summary_file": str(summary), "confirm": True})
+                                {"target": "app", "summary_file": str(summary), "confirm": True})
     assert run.rc != 0, run.output
     refused = restored["hosts"][server["name"]]
     assert refused["status"] == "failed" and refused["image"] is None
