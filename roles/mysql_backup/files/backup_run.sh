@@ -74,7 +74,7 @@ mapfile -t DBINFO < <(client -N -B -e "
 if [ ${#DBINFO[@]} != ${#DBS[@]} ]; then
     missing=""
     for i in "${!DBS[@]}"; do
-        printf '%s\n' "${DBINFO[@]}" | grep -q -F -- "${DBS_B64[$i]}"$'\t' || missing+="${missing:+, }'${DBS[$i]}'"
+        printf '%s\n' "${DBINFO[@]}" | cut -f1 | grep -q -x -F -- "${DBS_B64[$i]}" || missing+="${missing:+, }'${DBS[$i]}'"
     done
     fail 1 "no such database on the server: $missing"
 fi
@@ -117,7 +117,7 @@ snap() {  # SQL: run in the snapshot session; its output lines in SNAP_OUT; 1 wh
 }
 table_line() {  # B64DB B64TABLE ENGINE CHECKSUM: a checksum line (mysql_lib.sh); STRICT 0 for unlocked NONTX tables
     local strict=1
-    case $(printf '%s\n' "${NONTX[@]}") in *"$1"$'\t'"$2"$'\t'*) [ "${MB_LOCK:-0}" = 1 ] || strict=0 ;; esac
+    case $'\n'$(printf '%s\n' "${NONTX[@]}") in *$'\n'"$1"$'\t'"$2"$'\t'*) [ "${MB_LOCK:-0}" = 1 ] || strict=0 ;; esac
     printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$strict"
 }
 snapshot_checksums() {  # the checksum lines of every table, in the snapshot; 1 with SNAP_ERROR set on a failure
