@@ -122,8 +122,8 @@ def test_the_contract_is_checked_before_anything_is_done(localcloud, playbook, t
     assert resources(localcloud) == before
 
 
-CONTRACT = {"server", "image_name", "image_metadata", "retention", "retention_days", "prune_shared", "share_targets",
-            "summary_file", "region", "image_timeout", "image_poll_interval", "image_max_poll_interval"}
+CONTRACT = {"server", "target", "connect_timeout", "image_name", "image_metadata", "retention", "retention_days",
+            "prune_shared", "share_targets", "summary_file", "region", "image_timeout", "image_poll_interval", "image_max_poll_interval"}
 
 
 def test_the_documented_contract_and_ci_examples_match_the_playbook():
@@ -132,11 +132,13 @@ def test_the_documented_contract_and_ci_examples_match_the_playbook():
         doc = handle.read()
     with open(os.path.join(root, "playbooks", "predeploy_hook.yml")) as handle:
         hook = handle.read()
+    with open(os.path.join(root, "playbooks", "vars", "predeploy_hook.yml")) as handle:
+        hook_vars = handle.read()
     table = set(re.findall(r"^\| `([a-z_]+)`(?:, `([a-z_]+)`)? \|", doc, re.M))
     assert set(name for row in table for name in row if name) == CONTRACT
     header = hook[:hook.index("- name:")]
     assert all(re.search(r"\b%s\b" % name, header) for name in CONTRACT), "the playbook's header lists the contract"
-    used = set(re.findall(r"\{\{[^}]*?\b(%s)\b" % "|".join(CONTRACT), hook))
+    used = set(re.findall(r"\{\{[^}]*?\b(%s)\b" % "|".join(CONTRACT), hook + hook_vars))
     assert used == CONTRACT, "every variable of the contract is read by the playbook"
     blocks = re.findall(r"```(\w+)\n(.*?)```", doc, re.S)
     assert {"yaml", "groovy", "bash", "json"} <= set(block[0] for block in blocks)
