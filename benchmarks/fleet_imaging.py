@@ -284,6 +284,8 @@ def report(args, wall, baseline, log, problems):
     post_peak, post_over = over_limit(compute_posts, post_limit, post_window)
     get_peak, get_over = over_limit(compute_gets, get_limit, get_window)
     identity = [r for r in log if r["service"] == "identity" and r["method"] == "POST"]
+    accepted = sorted(r["time"] for r in api if r["method"] == "POST" and r["status"] == 202)
+    span = accepted[-1] + image_time - accepted[0] if accepted else 0.0
     load = os.getloadavg()
     print("servers %d in %d host group(s), %d images at a time per group, image %.1f s, time scale %s (a minute: %.2f s), "
           "forks %d%s, rate limits %s; load average %.1f %.1f %.1f"
@@ -292,7 +294,11 @@ def report(args, wall, baseline, log, problems):
     print("wall time            %7.1f s" % wall)
     for name, (seconds, formula) in bounds.items():
         print("bound, %-16s%7.1f s   (%s)%s" % (name, seconds, formula, "  <- binds" if name == binding else ""))
-    print("wall / bound         %7.2f" % (wall / bound))
+    print("wall / bound         %7.2f     (%.2f of the larger of the bound and Ansible's own fan-out below)"
+          % (wall / bound, wall / max(bound, baseline)))
+    print("images span          %7.1f s   (first accepted to last done, the slots busy %.0f %% of it; the rest of the wall "
+          "is Ansible starting and ending)" % (span, 100.0 * len(accepted) * image_time / max(span, 1e-9) / min(
+              args.host_groups * args.limit, args.servers)))
     print("ansible fan-out      %7.1f s   (the same fan-out running image_info once per host)" % baseline)
     print("API requests/image   %7.1f     (%d compute+image requests, %d refused with 413/429)"
           % (len(api) / float(args.servers), len(api), len(refused)))
@@ -302,10 +308,13 @@ def report(args, wall, baseline, log, problems):
     print("identity requests    %7d     per run" % len(identity))
     print("images               %s" % ("one per server, none lost, no duplicate" if not problems else
                                        "%d server(s) wrong: %s" % (len(problems), "; ".join(problems[:5]))))
-    print("| %d | %s | %s | %.1f s | %.1f s (%s) | %.2f | %.1f | %.1f %% | %d / %d | %d | %.1f s | %.1f |"
-          % (args.servers, "%d slices" % args.slices if args.slices else "1 playbook", "%d x %d" % (args.host_groups, args.limit),
-             wall, bound, binding, wall / bound, len(api) / float(args.servers), 100.0 * len(refused) / max(1, len(api)),
-             post_peak, post_limit, len(identity), baseline, load[0]))
+    print("| servers | controllers | host groups x images | forks | image | wall | bound (binds) | wall / bound | wall / max(bound, fan-out) "
+          "| images span / bound "
+          "| API requests / image | refused | peak POSTs / minute | identity | Ansible fan-out | load |")
+    print("| %d | %s | %d x %d | %d | %.0f s | %.1f s | %.1f s (%s) | %.2f | %.2f | %.2f | %.1f | %.1f %% | %d / %d | %d | %.1f s | %.1f |"
+          % (args.servers, "%d runner jobs" % args.slices if args.slices else "1 playbook", args.host_groups, args.limit, args.forks,
+             image_time, wall, bound, binding, wall / bound, wall / max(bound, baseline), span / bound, len(api) / float(args.servers),
+             100.0 * len(refused) / max(1, len(api)), post_peak, post_limit, len(identity), baseline, load[0]))
     return 1 if problems else 0
 
 
