@@ -1,7 +1,7 @@
 """A small fleet imaged by six processes at once, as six forks of one controller, against the local cloud's host-group
 limit and Rackspace's rate limits: the shared pacing budget keeps the refused createImage POSTs to a few per wave.
 
-Real processes, real clock, images of 0.6 s: the forks share nothing but the pacing file in one cache directory.
+Real processes, real clock, images of 1.2 s: the forks share nothing but the pacing file in one cache directory.
 """
 
 import multiprocessing
@@ -35,8 +35,8 @@ def image_one(url, server_id, pacing_dir, results):
 
 
 def test_six_forks_two_at_a_time_send_few_refused_posts(tmp_path):
-    config = {"images_per_host_group": PER_HOST_GROUP, "overlimit_retry_after": 1, "rate_limits": RACKSPACE_RATE_LIMITS,
-              "image_phase_seconds": {"image_snapshot": 0.2, "image_pending_upload": 0.2, "image_uploading": 0.2}}
+    config = {"images_per_host_group": PER_HOST_GROUP, "overlimit_retry_after": 0, "rate_limits": RACKSPACE_RATE_LIMITS,
+              "image_phase_seconds": {"image_snapshot": 0.4, "image_pending_upload": 0.4, "image_uploading": 0.4}}
     with LocalCloud(config=config) as cloud:
         servers = [requests.post(cloud.url + "/_localcloud/servers", json={"region": "DFW", "owner": "100001", "name": "fleet%d" % n,
                                                                            "host_group": "fleet"}, timeout=10).json()["id"]
@@ -51,8 +51,8 @@ def test_six_forks_two_at_a_time_send_few_refused_posts(tmp_path):
             fork.join(10)
         posts = [entry["status"] for entry in cloud.state.request_log if entry["path"].endswith("/action")]
     assert done == [(server_id, "active", 1) for server_id in sorted(servers)]
-    # Three waves of two: without the shared budget each of the four queued forks asks again at every Retry-After (1 s)
-    # for as long as it waits (about 16 refusals here, more with longer images); paced, the queue asks one at a time and
-    # mostly when an image of the controller has finished: about one refusal per wave.
+    # Three waves of two: each of the queued forks on its own would ask again every poll interval (0.2 s: the full host
+    # group's Retry-After is 0 here) for as long as it waits, about 36 refusals; paced, the queue asks one at a time, at
+    # growing intervals and when an image of the controller has finished: 5 or 6.
     assert posts.count(202) == FORKS
-    assert posts.count(413) <= 2 * FORKS // PER_HOST_GROUP, posts
+    assert posts.count(413) <= 3 * FORKS // PER_HOST_GROUP, posts
