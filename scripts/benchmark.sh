@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks; each prints its figures.
-#   bash scripts/benchmark.sh [options of benchmarks/fleet_imaging.py]
-#       fleet imaging through ansible-playbook against the local cloud (the default)
+#   bash scripts/benchmark.sh [fleet] [options of benchmarks/fleet_imaging.py, e.g. --servers 1000 --time-scale 0.01]
+#       fleet imaging through ansible-playbook against the local cloud under Rackspace's rate limits (the default);
+#       --slices K runs K ansible-runner jobs at once (installs the tools venv with ansible-runner, as scripts/test.sh);
+#       --time-scale needs Debian's libfaketime
 #   bash scripts/benchmark.sh object-copy [options of benchmarks/object_copy.py, e.g. --quick]
 #       a large object copied between two accounts of a real Swift: ours vs rclone vs the swift CLI;
 #       installs the Swift peer and rclone (tests/peers/install.sh swift) and starts its own Swift,
@@ -23,5 +25,10 @@ if [ "${1:-}" = object-copy ]; then
   bash "$REPO/tests/peers/install.sh" swift
   PYTHONPATH=$WORK/collections:$REPO/tests/peers python "$REPO/benchmarks/object_copy.py" "$@"
 else
+  [ "${1:-}" = fleet ] && shift
+  if [[ " $* " == *" --slices "* ]]; then
+    venv_from_lock "$TOOLS_VENV" "$PYTHON" "$REPO/tests/requirements-tools.txt"
+    export OPENCLOUD_TOOLS_BIN=$TOOLS_VENV/bin
+  fi
   python "$REPO/benchmarks/fleet_imaging.py" "$@"
 fi

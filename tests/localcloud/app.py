@@ -216,9 +216,11 @@ def create_app(state):
 
     @app.after_request
     def log_request(response):
-        """Record the call without anything that may carry a secret: no headers, no bodies, only query parameter names."""
+        """Record the call without anything that may carry a secret: no headers, no bodies, only query parameter names. Its
+        ``time`` is when it was answered, in seconds since the epoch on the cloud's clock (the one rate limit windows use)."""
         state.log_request({"method": request.method, "path": request.path, "status": response.status_code,
-                           "service": service_for(request.path), "query": sorted(set(request.args))})
+                           "service": service_for(request.path), "query": sorted(set(request.args)),
+                           "time": round(state.now().timestamp(), 6)})
         return response
 
     @app.errorhandler(HTTPException)

@@ -355,6 +355,26 @@ def test_rate_limits_are_off_by_default_then_per_account_and_per_window(client, 
     assert client.post("/_localcloud/config", json={"rate_limits": [{"method": "GET"}]}).status_code == 400
 
 
+def test_rackspace_post_limit_in_scaled_minutes_and_request_times_on_the_cloud_clock(client, demo, clock):
+    """Rackspace's table at time_scale 0.01: 100 POSTs per 0.6 wall seconds; the 101st is refused as faults.rst shows, and
+    the request log's times (the cloud's clock) let a benchmark count POSTs per window."""
+    ok(client.post("/_localcloud/config", json={"rate_limits": RACKSPACE_RATE_LIMITS, "time_scale": 0.01}))
+    client.delete("/_localcloud/requests")
+    start = clock.now.timestamp()
+    keypair = {"keypair": {"name": "k", "public_key": public_key()}}
+    for _post in range(100):
+        assert client.post(f"{COMPUTE}/os-keypairs", headers=demo, json=keypair).status_code in (200, 409)
+    clock.advance(0.25)
+    response = client.post(f"{COMPUTE}/os-keypairs", headers=demo, json=keypair)
+    assert response.status_code == 413 and response.headers["Retry-After"] == "1"
+    assert response.get_json() == {"overLimit": {"code": 413, "message": "OverLimit Retry...", "retryAt": "2026-11-26T12:00:00Z",
+                                                 "details": "Only 100 POST request(s) can be made to * every MINUTE."}}
+    clock.advance(0.36)  # the window (0.6 s) after the first POST has passed
+    assert client.post(f"{COMPUTE}/os-keypairs", headers=demo, json=keypair).status_code == 409
+    posts = [entry for entry in client.get("/_localcloud/requests").get_json()["requests"] if entry["method"] == "POST"]
+    assert [(entry["status"], round(entry["time"] - start, 2)) for entry in posts[99:]] == [(409, 0), (413, 0.25), (409, 0.61)]
+
+
 def test_server_creates_per_day(client, demo, clock):
     ok(client.post("/_localcloud/config", json={"rate_limits": [dict(RACKSPACE_RATE_LIMITS[2], value=1)]}))
     created(client, demo)
