@@ -125,7 +125,7 @@ def test_hook_then_deploy_damage_then_restore_brings_the_data_back(localcloud, p
     # The deploy goes wrong: the rows are gone, a bad one is added.
     sql(mariadb, "DELETE FROM %s.items; INSERT INTO %s.items VALUES (3, 'bad');" % (database, database))
     restore = {"target": "app", "confirm": True, "rebuild_poll_interval": 0.2, "health_check_delay": 1}
-    run, restored, _ = run_json(playbook, localcloud, "restore_server", tmp_path, hosts,
+    run, restored, _path = run_json(playbook, localcloud, "restore_server", tmp_path, hosts,
                                 dict(restore, summary_file=recorded_file))
     assert run.rc == 0, run.output
     done = restored["hosts"][guest["name"]]
@@ -144,12 +144,12 @@ def test_hook_then_deploy_damage_then_restore_brings_the_data_back(localcloud, p
     verify_options = {"port": guests(localcloud)["ssh_port"], "key_name": guest["key_name"], "ssh_private_key": guest["key"],
                       "ssh_user": guests(localcloud)["ssh_user"], "ssh_command": "echo $OPENCLOUD_IMAGE_ID",
                       "expected_output": entry["image"]["id"], "poll_interval": 0.2, "check_timeout": 5}
-    run, verified, _ = run_json(playbook, localcloud, "verify_images", tmp_path, hosts,
+    run, verified, _path = run_json(playbook, localcloud, "verify_images", tmp_path, hosts,
                                 {"target": "app", "verify_options": verify_options})
     assert run.rc == 0, run.output
     assert verified["verified"] == [guest["name"]] and verified["servers"][guest["name"]]["image"]["id"] == entry["image"]["id"]
     sql(mariadb, "DROP TABLE %s.items;" % database)
-    run, restored, _ = run_json(playbook, localcloud, "restore_server", tmp_path, hosts, restore)
+    run, restored, _path = run_json(playbook, localcloud, "restore_server", tmp_path, hosts, restore)
     assert run.rc == 0, run.output
     done = restored["hosts"][guest["name"]]
     assert done["image"]["source"] == "latest_verified" and done["image"]["id"] == entry["image"]["id"]
@@ -166,7 +166,7 @@ def test_hook_per_host_records_each_failed_host_and_fails_the_job(localcloud, pl
         "gone": {"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 9,
                  "ansible_ssh_args": "-o ControlMaster=no"}}}}))
     before = resources(localcloud)
-    run, summary, _ = run_json(playbook, localcloud, "predeploy_hook", tmp_path, str(hosts),
+    run, summary, _path = run_json(playbook, localcloud, "predeploy_hook", tmp_path, str(hosts),
                                dict(FAST_IMAGES, target="app", connect_timeout=1))
     assert run.rc != 0 and summary["status"] == "failed" and sorted(summary["hosts"]) == ["bfv01", "gone"]
     refused, gone = summary["hosts"]["bfv01"], summary["hosts"]["gone"]
@@ -190,9 +190,9 @@ def test_restore_needs_confirm_and_refuses_another_servers_entry_before_any_rebu
     before = server_state(localcloud, server["id"])["image_id"]
     control(localcloud, "DELETE", "requests")
 
-    run, restored, _ = run_json(playbook, localcloud, "restore_server", tmp_path, str(hosts), {"target": "app", "summary_file": str(summary)})
+    run, restored, _path = run_json(playbook, localcloud, "restore_server", tmp_path, str(hosts), {"target": "app", "summary_file": str(summary)})
     assert run.rc != 0 and restored["status"] == "failed" and "confirm=true" in restored["error"]["message"]
-    run, restored, _ = run_json(playbook, localcloud, "restore_server", tmp_path, str(hosts),
+    run, restored, _path = run_json(playbook, localcloud, "restore_server", tmp_path, str(hosts),
                                 {"target": "app", "summary_file": str(summary), "confirm": True})
     assert run.rc != 0, run.output
     refused = restored["hosts"][server["name"]]
@@ -204,11 +204,11 @@ def test_restore_needs_confirm_and_refuses_another_servers_entry_before_any_rebu
 
 def test_verify_images_summarises_a_good_and_a_failing_image(localcloud, playbook, tmp_path):
     good, bad = (control(localcloud, "POST", "servers", json={"region": "DFW", "owner": "100001", "name": "nightly-%s" % uuid.uuid4().hex[:6]})
-                 for _ in range(2))
+                 for _copy in range(2))
     own_image(localcloud, boot="fail", instance_uuid=good["id"], created_at="2026-11-01T03:00:00Z")
     newest = own_image(localcloud, instance_uuid=good["id"], created_at="2026-11-02T03:00:00Z")
     broken = own_image(localcloud, boot="fail", instance_uuid=bad["id"])
-    run, summary, _ = run_json(playbook, localcloud, "verify_images", tmp_path, None, {
+    run, summary, _path = run_json(playbook, localcloud, "verify_images", tmp_path, None, {
         "servers": "%s, %s" % (good["name"], bad["id"]),
         "verify_options": {"port": guests(localcloud)["ssh_port"], "poll_interval": 0.2, "check_timeout": 3}})
     assert run.rc != 0 and summary["status"] == "failed"
