@@ -66,13 +66,15 @@ class DownloadPlan:
 
 def find_objects(store, container, objects, prefix):
     """The :class:`ObjectInfo` of each object to download: those named in ``objects``, else those under ``prefix``."""
+    for name in objects or ():
+        check_object_name(name, "objects")
     if not store.container_exists(container):
         raise ConfigError("container: there is no container %r in Cloud Files of region %s."
                           % (container, store.session.region), option="container")
     if objects:
         found = []
         for name in objects:
-            info = store.head(container, check_object_name(name, "objects"))
+            info = store.head(container, name)
             if info is None:
                 raise ConfigError("objects: there is no object %r in container %r." % (name, container), option="objects")
             found.append(info)

@@ -20,7 +20,7 @@ import uuid
 from collections import Counter, namedtuple
 
 MODULES = ("image_create", "image", "image_info", "image_prune", "image_share", "image_transfer", "image_import",
-           "object_upload", "server_info", "server", "server_rebuild", "image_verify")
+           "object_download", "object_upload", "server_info", "server", "server_rebuild", "image_verify")
 ROLES = ("server_image", "mysql_backup", "mysql_restore", "windows_dc_check")
 KINDS = ("wrong type", "empty", "oversize", "out of range", "unknown id", "wrong region", "another account",
          "iso file", "truncated vhd", "disk file", "json-patch value", "unicode or path-like", "conflicting options")
@@ -202,6 +202,21 @@ CASES = [
     case("upload-two-files-of-one-name", "object_upload",
          {"paths": ["${files}/web/dump.sql", "${files}/db/dump.sql"], "container": "backups"}, "paths", ["dump.sql"],
          "conflicting options"),
+    # object_download
+    case("download-empty-container", "object_download", {"container": "", "prefix": "a/", "dest": "${files}/back"},
+         "container", ["Cloud Files container name"], "empty"),
+    case("download-unknown-container", "object_download",
+         {"container": "no-such-container", "prefix": "a/", "dest": "${files}/back"}, "container",
+         ["there is no container"], "unknown id"),
+    case("download-neither-objects-nor-prefix", "object_download", {"container": "backups", "dest": "${files}/back"},
+         "objects", ["one of the following is required"], "empty"),
+    case("download-objects-and-prefix", "object_download",
+         {"container": "backups", "objects": ["a/dump.sql"], "prefix": "a/", "dest": "${files}/back"}, "objects",
+         ["mutually exclusive"], "conflicting options"),
+    case("download-object-name-over-1024-bytes", "object_download",
+         {"container": "backups", "objects": ["o" * 1025], "dest": "${files}/back"}, "objects", ["1 to 1024 bytes"], "oversize"),
+    case("download-dest-is-a-file", "object_download", {"container": "backups", "prefix": "a/", "dest": "${files}/good.vhd"},
+         "dest", ["is not a directory"], "wrong type"),
     # server_info (and the authentication options every module shares)
     case("server-info-without-server", "server_info", {}, "server", ["missing required arguments: server"], "empty"),
     case("server-info-server-of-another-account", "server_info", dict(CONSUMER, server="${web01}"), "server",
