@@ -22,14 +22,15 @@ from ansible_collections.opencloud.images.plugins.module_utils.object_storage im
 PLAIN_MD5 = re.compile(r"^[0-9a-f]{32}$")
 
 
-def file_name(name, prefix=""):
-    """The local file name of an object: the last part of its name (after ``prefix``), never a path."""
-    base = name[len(prefix):] if prefix and name.startswith(prefix) else name
-    base = base.rsplit("/", 1)[-1]
-    if base in ("", ".", ".."):
-        raise ConfigError("objects: %r does not end in a file name (it ends with '/' or is '.' or '..')." % name,
-                          option="objects")
-    return base
+def relative_path(name, prefix="", option="objects"):
+    """Where under the destination an object goes: its name less ``prefix``, refused when a part of it is empty,
+    ``.`` or ``..`` (it would leave the destination or be no file)."""
+    relative = name[len(prefix):] if prefix and name.startswith(prefix) else name
+    parts = relative.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise ConfigError("%s: %r is not a relative file path under the destination once the prefix %r is taken "
+                          "off (it ends with '/', or has an empty, '.' or '..' part)." % (option, name, prefix), option=option)
+    return os.path.join(*parts)
 
 
 def md5_is_content(info):
@@ -65,37 +66,32 @@ class DownloadPlan:
 
 
 def find_objects(store, container, objects, prefix):
-    """The :class:`ObjectInfo` of each object to download: those named in ``objects``, else those under ``prefix``."""
-    for name in objects or ():
-        check_object_name(name, "objects")
+    """The :class:`ObjectInfo` of each object to download: ``prefix`` + each of ``objects``, else all under ``prefix``."""
+    names = [check_object_name(prefix + name, "objects") for name in objects or ()]
+    for name in names:
+        relative_path(name, prefix)
     if not store.container_exists(container):
         raise ConfigError("container: there is no container %r in Cloud Files of region %s."
                           % (container, store.session.region), option="container")
     if objects:
         found = []
-        for name in objects:
+        for name in names:
             info = store.head(container, name)
             if info is None:
                 raise ConfigError("objects: there is no object %r in container %r." % (name, container), option="objects")
             found.append(info)
         return found
-    names = [entry["name"] for entry in store.list_objects(container, prefix)]
-    if not names:
+    listed = [entry["name"] for entry in store.list_objects(container, prefix)]
+    if not listed:
         raise ConfigError("prefix: no object of container %r starts with %r." % (container, prefix), option="prefix")
-    return [store.require(container, name) for name in names]
+    return [store.require(container, name) for name in listed]
 
 
 def plan_downloads(store, container, objects, prefix, dest, force=False):
-    """A :class:`DownloadPlan` per object, for check mode and the real run alike; two objects may not share a file."""
-    plans = {}
-    for info in find_objects(store, container, objects, prefix):
-        path = os.path.join(dest, file_name(info.name, prefix))
-        if path in plans:
-            raise ConfigError("objects: %s and %s would both be written to %s (files are named after the last part of "
-                              "the object name): download them in separate tasks." % (plans[path].info.name, info.name, path),
-                              option="objects" if objects else "prefix")
-        plans[path] = DownloadPlan(info, path, force)
-    return list(plans.values())
+    """A :class:`DownloadPlan` per object, for check mode and the real run alike."""
+    option = "objects" if objects else "prefix"
+    return [DownloadPlan(info, os.path.join(dest, relative_path(info.name, prefix, option)), force)
+            for info in find_objects(store, container, objects, prefix)]
 
 
 def check_dest(dest):

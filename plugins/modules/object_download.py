@@ -18,8 +18,9 @@ description:
     and checked, so a failed download never leaves a partial file under the final name. A plain object is checked
     against its ETag, the MD5 of its content. The ETag of a large object (segmented, a manifest) is not the MD5 of its
     content, so for those only the size is compared; the result says which check was made (RV(files[].verified)).
-  - Files are written mode 0600; O(dest) is created mode 0700 when missing. Each file is named after the last part of
-    its object name (after O(prefix)).
+  - Each object is written under O(dest) at its name less O(prefix) (C(db01/20261126T020000Z/base/toc.dat) with that
+    prefix up to the run becomes C(<dest>/base/toc.dat)); files are written mode 0600 and the directories they need
+    are created mode 0700. A name with an empty, C(.) or C(..) part is refused.
   - B(Idempotent.) A file already there with the object's MD5 (for a large object, its size) is not downloaded again,
     unless O(force=true).
 author:
@@ -38,14 +39,16 @@ options:
     required: true
   objects:
     description:
-      - Names of the objects to download. Each must exist.
-      - Exactly one of O(objects) and O(prefix) is given.
+      - Names of the objects to download, after O(prefix) when it is given. Each must exist.
+      - Without O(objects), every object whose name starts with O(prefix) is downloaded.
     type: list
     elements: str
   prefix:
     description:
-      - Download every object whose name starts with this (for example C(db01/20261126T020000Z/)). At least one must
-        exist.
+      - Put before each of O(objects) to make its object name, and taken off the object name to make the file's path
+        under O(dest) (for example C(db01/20261126T020000Z/)).
+      - Without O(objects), every object whose name starts with it is downloaded; at least one must exist.
+      - One of O(objects) and O(prefix) is required.
     type: str
   dest:
     description:
@@ -72,6 +75,13 @@ EXAMPLES = r'''
     prefix: db01/20261126T020000Z/
     dest: /var/tmp/restore-run
     interface: internal
+
+- name: Only its manifest
+  opencloud.images.object_download:
+    container: db-backups
+    prefix: db01/20261126T020000Z/
+    objects: [manifest.json]
+    dest: /var/tmp/restore-run
 '''
 
 RETURN = r'''
@@ -114,7 +124,7 @@ class ObjectDownloadModule(OpenCloudModule):
         force=dict(type="bool", default=False),
         interface=dict(type="str", choices=["public", "internal"], default="public"),
     )
-    module_kwargs = dict(required_one_of=[("objects", "prefix")], mutually_exclusive=[("objects", "prefix")])
+    module_kwargs = dict(required_one_of=[("objects", "prefix")])
 
     def run(self):
         p = self.params

@@ -7,11 +7,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import hashlib
+import os
 
 import pytest
 
 from ansible_collections.opencloud.images.plugins.module_utils.downloads import (
-    DownloadPlan, check_dest, check_download, file_name, md5_is_content,
+    DownloadPlan, check_dest, check_download, md5_is_content, relative_path,
 )
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, TransferError
 from ansible_collections.opencloud.images.plugins.module_utils.object_storage import ObjectInfo, manifest_etag
@@ -32,19 +33,20 @@ def static_large(size=len(CONTENT)):
 
 @pytest.mark.parametrize("name, prefix, expected", [
     ("db01/run/manifest.json", "db01/run/", "manifest.json"),
-    ("db01/run/manifest.json", "", "manifest.json"),
-    ("db01/run/sub/x.sql", "db01/run/", "x.sql"),
+    ("db01/run/base/toc.dat", "db01/run/", os.path.join("base", "toc.dat")),
+    ("db01/run/manifest.json", "", os.path.join("db01", "run", "manifest.json")),
     ("plain", "", "plain"),
 ])
-def test_file_name_is_the_last_part_of_the_object_name(name, prefix, expected):
-    assert file_name(name, prefix) == expected
+def test_an_object_goes_at_its_name_less_the_prefix(name, prefix, expected):
+    assert relative_path(name, prefix) == expected
 
 
-@pytest.mark.parametrize("name", ["db01/run/", "db01/..", "."])
-def test_file_name_refuses_a_name_without_a_file_name(name):
+@pytest.mark.parametrize("name, prefix", [("db01/run/", "db01/"), ("db01/run/../../x", "db01/run/"), ("db01//x", ""),
+                                          ("db01/run/", "db01/run/"), ("./x", "")])
+def test_a_name_that_is_no_file_under_the_destination_is_refused(name, prefix):
     with pytest.raises(ConfigError) as caught:
-        file_name(name)
-    assert caught.value.option == "objects"
+        relative_path(name, prefix, "prefix")
+    assert caught.value.option == "prefix"
 
 
 def test_only_a_plain_objects_etag_is_its_md5():
