@@ -95,6 +95,30 @@ files:
   sample: [{"object": "db01/20261126T020000Z/manifest.json", "path": "/var/tmp/restore-run/manifest.json", "bytes": 912,
             "md5": "0f343b0931126a20f133d67c2b018a3b", "etag": "0f343b0931126a20f133d67c2b018a3b", "verified": "md5",
             "action": "downloaded"}]
+  contains:
+    object:
+      description: The object's name.
+      type: str
+    path:
+      description: The local file.
+      type: str
+    bytes:
+      description: The object's size.
+      type: int
+    md5:
+      description: The MD5 of the local file; null in check mode for a file not there yet.
+      type: str
+    etag:
+      description: The object's ETag (for a large object, the MD5 of its segments' MD5s).
+      type: str
+    verified:
+      description: The check made - V(md5) (the file's MD5 is the object's ETag) or, for a large object, V(size).
+      type: str
+      choices: [md5, size]
+    action:
+      description: V(downloaded), V(present), or in check mode V(download).
+      type: str
+      choices: [downloaded, present, download]
 container:
   description: The container.
   returned: always
