@@ -95,17 +95,28 @@ def plan_downloads(store, container, objects, prefix, dest, force=False):
 
 
 def check_dest(dest):
-    """Refuse a ``dest`` that exists and is not a directory (before anything is asked of the cloud)."""
-    if os.path.exists(dest) and not os.path.isdir(dest):
-        raise ConfigError("dest: %s exists and is not a directory." % dest, option="dest")
+    """Refuse a ``dest`` that is not a directory or cannot become one (a file on its way), before the cloud is asked."""
+    existing = dest
+    while not os.path.exists(existing) and os.path.dirname(existing) != existing:
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise ConfigError("dest: %s is not a directory%s." % (existing, "" if existing == dest else " (in %s)" % dest),
+                          option="dest")
 
 
 def download(store, plan):
     """Stream the object into a 0600 temporary file beside ``plan.path`` (its directory made 0700 when missing),
     check it, rename it; return its MD5."""
     info = plan.info
-    os.makedirs(os.path.dirname(plan.path), mode=0o700, exist_ok=True)
     tmp = os.path.join(os.path.dirname(plan.path), ".%s.%d.part" % (os.path.basename(plan.path), os.getpid()))
+    try:
+        return _write_checked(store, info, plan.path, tmp)
+    except OSError as exc:
+        raise TransferError("%s: cannot write %s: %s. Nothing was left under that name." % (info.path, plan.path, exc))
+
+
+def _write_checked(store, info, path, tmp):
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
     digest = hashlib.md5()
     size = 0
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -122,7 +133,7 @@ def download(store, plan):
         md5 = digest.hexdigest()
         check_download(info, size, md5)
         os.chmod(tmp, 0o600)
-        os.replace(tmp, plan.path)
+        os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)

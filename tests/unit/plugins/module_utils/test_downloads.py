@@ -100,6 +100,7 @@ def test_check_dest_refuses_a_file(tmp_path):
     check_dest(str(tmp_path))
     check_dest(str(tmp_path / "new"))
     (tmp_path / "file").write_text("x")
-    with pytest.raises(ConfigError) as caught:
-        check_dest(str(tmp_path / "file"))
-    assert caught.value.option == "dest"
+    for dest in (tmp_path / "file", tmp_path / "file" / "below" / "it"):
+        with pytest.raises(ConfigError) as caught:
+            check_dest(str(dest))
+        assert caught.value.option == "dest" and "file is not a directory" in caught.value.message
