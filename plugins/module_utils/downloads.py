@@ -67,6 +67,9 @@ class DownloadPlan:
 
 def find_objects(store, container, objects, prefix):
     """The :class:`ObjectInfo` of each object to download: ``prefix`` + each of ``objects``, else all under ``prefix``."""
+    if objects is not None and not objects:
+        raise ConfigError("objects is empty: name at least one object, or leave objects out to download every object "
+                          "under prefix.", option="objects")
     names = [check_object_name(prefix + name, "objects") for name in objects or ()]
     for name in names:
         relative_path(name, prefix)

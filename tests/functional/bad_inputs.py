@@ -210,6 +210,8 @@ CASES = [
          ["there is no container"], "unknown id"),
     case("download-neither-objects-nor-prefix", "object_download", {"container": "backups", "dest": "${files}/back"},
          "objects", ["one of the following is required"], "empty"),
+    case("download-empty-objects", "object_download", {"container": "backups", "prefix": "a/", "objects": [], "dest": "${files}/back"},
+         "objects", ["objects is empty"], "empty"),
     case("download-object-outside-dest", "object_download",
          {"container": "backups", "prefix": "a/", "objects": ["../../etc/cron.d/x"], "dest": "${files}/back"}, "objects",
          ["'..' part"], "unicode or path-like"),

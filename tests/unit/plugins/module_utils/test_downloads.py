@@ -12,7 +12,7 @@ import os
 import pytest
 
 from ansible_collections.opencloud.images.plugins.module_utils.downloads import (
-    DownloadPlan, check_dest, check_download, md5_is_content, relative_path,
+    DownloadPlan, check_dest, check_download, find_objects, md5_is_content, relative_path,
 )
 from ansible_collections.opencloud.images.plugins.module_utils.errors import ConfigError, TransferError
 from ansible_collections.opencloud.images.plugins.module_utils.object_storage import ObjectInfo, manifest_etag
@@ -104,3 +104,11 @@ def test_check_dest_refuses_a_file(tmp_path):
         with pytest.raises(ConfigError) as caught:
             check_dest(str(dest))
         assert caught.value.option == "dest" and "file is not a directory" in caught.value.message
+
+
+@pytest.mark.parametrize("objects, words", [([], "objects is empty"), (["../x"], "'..' part"), (["o" * 1025], "1 to 1024 bytes")])
+def test_object_names_are_refused_before_the_cloud_is_asked(objects, words):
+    # No store: a refusal must come before any request (an empty list would otherwise download the whole prefix).
+    with pytest.raises(ConfigError) as caught:
+        find_objects(None, "backups", objects, "db01/run/")
+    assert caught.value.option == "objects" and words in caught.value.message
