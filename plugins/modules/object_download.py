@@ -27,6 +27,7 @@ author:
   - opencloud.images maintainers (@opencloud)
 extends_documentation_fragment:
   - opencloud.images.auth
+  - opencloud.images.object_store
 attributes:
   check_mode:
     support: full
@@ -60,12 +61,6 @@ options:
       - Download every object again, even when its file is already there with the same content.
     type: bool
     default: false
-  interface:
-    description:
-      - Which endpoint of the object store to use; V(internal) is Rackspace ServiceNet, reachable only from cloud servers.
-    type: str
-    choices: [public, internal]
-    default: public
 '''
 
 EXAMPLES = r'''
@@ -134,7 +129,7 @@ api_trace:
   elements: str
 '''
 
-from ansible_collections.opencloud.images.plugins.module_utils.base import OpenCloudModule
+from ansible_collections.opencloud.images.plugins.module_utils.base import OBJECT_STORE_ARGUMENT_SPEC, OpenCloudModule
 from ansible_collections.opencloud.images.plugins.module_utils.downloads import check_dest, download, plan_downloads
 from ansible_collections.opencloud.images.plugins.module_utils.object_storage import ObjectStorageService, check_container_name
 
@@ -146,7 +141,7 @@ class ObjectDownloadModule(OpenCloudModule):
         prefix=dict(type="str"),
         dest=dict(type="path", required=True),
         force=dict(type="bool", default=False),
-        interface=dict(type="str", choices=["public", "internal"], default="public"),
+        **OBJECT_STORE_ARGUMENT_SPEC
     )
     module_kwargs = dict(required_one_of=[("objects", "prefix")])
 
