@@ -53,6 +53,11 @@ MOVER_ARGUMENT_SPEC = dict(
 
 
 # The waits of the modules that change servers (server, server_rebuild); documented in doc_fragments/server_wait.py.
+OBJECT_STORE_ARGUMENT_SPEC = dict(
+    interface=dict(type="str", choices=["public", "internal"], default="public"),
+)
+
+
 SERVER_WAIT_ARGUMENT_SPEC = dict(
     wait=dict(type="bool", default=True),
     timeout=dict(type="int", default=1800),

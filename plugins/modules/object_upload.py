@@ -23,6 +23,7 @@ author:
   - opencloud.images maintainers (@opencloud)
 extends_documentation_fragment:
   - opencloud.images.auth
+  - opencloud.images.object_store
 attributes:
   check_mode:
     support: full
@@ -54,12 +55,6 @@ options:
       - Segments uploaded at the same time (1 to 32).
     type: int
     default: 4
-  interface:
-    description:
-      - Which endpoint of the object store to use; V(internal) is Rackspace ServiceNet, reachable only from cloud servers.
-    type: str
-    choices: [public, internal]
-    default: public
 '''
 
 EXAMPLES = r'''
@@ -91,7 +86,7 @@ api_trace:
   elements: str
 '''
 
-from ansible_collections.opencloud.images.plugins.module_utils.base import OpenCloudModule
+from ansible_collections.opencloud.images.plugins.module_utils.base import OBJECT_STORE_ARGUMENT_SPEC, OpenCloudModule
 from ansible_collections.opencloud.images.plugins.module_utils.large_objects import (
     check_workers, plan_upload, segment_bytes, send_upload, upload_names,
 )
@@ -105,7 +100,7 @@ class ObjectUploadModule(OpenCloudModule):
         prefix=dict(type="str", default=""),
         segment_size=dict(type="int", default=1024),
         workers=dict(type="int", default=4),
-        interface=dict(type="str", choices=["public", "internal"], default="public"),
+        **OBJECT_STORE_ARGUMENT_SPEC
     )
 
     def run(self):

@@ -20,7 +20,7 @@ import uuid
 from collections import Counter, namedtuple
 
 MODULES = ("image_create", "image", "image_info", "image_prune", "image_share", "image_transfer", "image_import",
-           "object_upload", "server_info", "server", "server_rebuild", "image_verify")
+           "object_download", "object_upload", "server_info", "server", "server_rebuild", "image_verify")
 ROLES = ("server_image", "mysql_backup", "mysql_restore", "windows_dc_check")
 KINDS = ("wrong type", "empty", "oversize", "out of range", "unknown id", "wrong region", "another account",
          "iso file", "truncated vhd", "disk file", "json-patch value", "unicode or path-like", "conflicting options")
@@ -202,6 +202,23 @@ CASES = [
     case("upload-two-files-of-one-name", "object_upload",
          {"paths": ["${files}/web/dump.sql", "${files}/db/dump.sql"], "container": "backups"}, "paths", ["dump.sql"],
          "conflicting options"),
+    # object_download
+    case("download-empty-container", "object_download", {"container": "", "prefix": "a/", "dest": "${files}/back"},
+         "container", ["Cloud Files container name"], "empty"),
+    case("download-unknown-container", "object_download",
+         {"container": "no-such-container", "prefix": "a/", "dest": "${files}/back"}, "container",
+         ["there is no container"], "unknown id"),
+    case("download-neither-objects-nor-prefix", "object_download", {"container": "backups", "dest": "${files}/back"},
+         "objects", ["one of the following is required"], "empty"),
+    case("download-empty-objects", "object_download", {"container": "backups", "prefix": "a/", "objects": [], "dest": "${files}/back"},
+         "objects", ["objects is empty"], "empty"),
+    case("download-object-outside-dest", "object_download",
+         {"container": "backups", "prefix": "a/", "objects": ["../../etc/cron.d/x"], "dest": "${files}/back"}, "objects",
+         ["'..' part"], "unicode or path-like"),
+    case("download-object-name-over-1024-bytes", "object_download",
+         {"container": "backups", "objects": ["o" * 1025], "dest": "${files}/back"}, "objects", ["1 to 1024 bytes"], "oversize"),
+    case("download-dest-is-a-file", "object_download", {"container": "backups", "prefix": "a/", "dest": "${files}/good.vhd"},
+         "dest", ["is not a directory"], "wrong type"),
     # server_info (and the authentication options every module shares)
     case("server-info-without-server", "server_info", {}, "server", ["missing required arguments: server"], "empty"),
     case("server-info-server-of-another-account", "server_info", dict(CONSUMER, server="${web01}"), "server",
@@ -293,7 +310,14 @@ CASES = [
          "mysql_backup_databases", ["must not list the system schemas (mysql)", "users.sql.gz"], "conflicting options"),
     # mysql_restore (refused before it asks a database server anything)
     case("role-mysql-restore-no-run-dir", "mysql_restore", {}, "mysql_restore_run_dir",
-         ["missing required arguments: mysql_restore_run_dir"], "empty"),
+         ["set one of mysql_restore_run_dir", "mysql_restore_cloudfiles_container"], "empty"),
+    case("role-mysql-restore-run-dir-and-cloudfiles", "mysql_restore",
+         {"mysql_restore_run_dir": "/nonexistent/20250301T020000Z", "mysql_restore_cloudfiles_container": "backups"},
+         "mysql_restore_cloudfiles_container", ["not both"], "conflicting options"),
+    case("role-mysql-restore-unknown-cloudfiles-container", "mysql_restore",
+         {"mysql_restore_cloudfiles_container": "no-such-container", "mysql_restore_cloudfiles_prefix": "db01/20250301T020000Z"},
+         "mysql_restore_cloudfiles_container", ["cannot be downloaded", "there is no container", "Nothing was changed"],
+         "unknown id"),
     case("role-mysql-restore-relative-run-dir", "mysql_restore", {"mysql_restore_run_dir": "backups/20250301T020000Z"},
          "mysql_restore_run_dir", ["mysql_restore_run_dir must be the absolute path of a complete run"], "unicode or path-like"),
     case("role-mysql-restore-no-such-run", "mysql_restore", {"mysql_restore_run_dir": "/nonexistent/20250301T020000Z"},

@@ -198,7 +198,7 @@ def test_predeploy_hook_with_consumer_credentials(localcloud, playbook, tmp_path
 
 def every_module(cloud, tmp_path):
     """One task of each module: image an own server, change, find, share and prune its images, move another one, import a
-    VHD and upload a file."""
+    VHD, upload a file and download it."""
     files = tmp_path / "files"
     write_files(str(files))
     server, image, tag = new_server(cloud)["name"], own_image(cloud)["id"], uuid.uuid4().hex[:8]
@@ -215,6 +215,8 @@ def every_module(cloud, tmp_path):
             FAST_TASKS, path=str(files / "good.vhd"), name="sec-import-" + tag, segment_size=1)},
         {"name": "object_upload", "opencloud.images.object_upload": {"paths": [str(files / "web" / "dump.sql")],
                                                                      "container": "sec-" + tag}},
+        {"name": "object_download", "opencloud.images.object_download": {"container": "sec-" + tag, "objects": ["dump.sql"],
+                                                                         "dest": str(tmp_path / "downloaded")}},
     ]
 
 
@@ -223,6 +225,7 @@ def check_every_module_ran(run):
     results = run.results()
     assert results["image_create"]["image"]["status"] == "active" and results["image_transfer"]["image"]["status"] == "active"
     assert results["image_import"]["changed"] and results["object_upload"]["objects"][0]["action"] == "uploaded"
+    assert results["object_download"]["files"][0]["action"] == "downloaded"
     return results
 
 
