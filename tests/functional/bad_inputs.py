@@ -21,7 +21,7 @@ from collections import Counter, namedtuple
 
 MODULES = ("image_create", "image", "image_info", "image_prune", "image_share", "image_transfer", "image_import",
            "object_download", "object_upload", "server_info", "server", "server_rebuild", "image_verify")
-ROLES = ("server_image", "mysql_backup", "mysql_restore", "windows_dc_check")
+ROLES = ("server_image", "mysql_backup", "mysql_restore", "postgresql_backup", "postgresql_restore", "windows_dc_check")
 KINDS = ("wrong type", "empty", "oversize", "out of range", "unknown id", "wrong region", "another account",
          "iso file", "truncated vhd", "disk file", "json-patch value", "unicode or path-like", "conflicting options")
 ZERO_UUID = "00000000-0000-4000-8000-000000000000"
@@ -308,6 +308,30 @@ CASES = [
          "mysql_backup_login_password", ["the password must not hold a newline"], "unicode or path-like"),
     case("role-mysql-backup-system-schema", "mysql_backup", {"mysql_backup_databases": ["shop", "mysql"]},
          "mysql_backup_databases", ["must not list the system schemas (mysql)", "users.sql.gz"], "conflicting options"),
+    # postgresql_backup (refused before it looks for a database server)
+    case("role-postgresql-backup-relative-dir", "postgresql_backup", {"postgresql_backup_dir": "backups/pg"},
+         "postgresql_backup_dir", ["postgresql_backup_dir must be an absolute path"], "unicode or path-like"),
+    case("role-postgresql-backup-format-out-of-choices", "postgresql_backup", {"postgresql_backup_format": "tar"},
+         "postgresql_backup_format", ["must be one of: custom, directory"], "out of range"),
+    case("role-postgresql-backup-jobs-with-custom-format", "postgresql_backup", {"postgresql_backup_jobs": 4},
+         "postgresql_backup_jobs", ["more than 1 only with the directory format"], "conflicting options"),
+    case("role-postgresql-backup-password-in-extra-args", "postgresql_backup",
+         {"postgresql_backup_dump_extra_args": ["--password"]}, "postgresql_backup_dump_extra_args",
+         ["must not set the format, file, database, jobs, snapshot, connection or", "password"], "conflicting options"),
+    case("role-postgresql-backup-port-not-a-number", "postgresql_backup", {"postgresql_backup_login_port": "three"},
+         "postgresql_backup_login_port", ["convert to int"], "wrong type"),
+    # postgresql_restore (refused before it asks a database server anything)
+    case("role-postgresql-restore-no-run", "postgresql_restore", {}, "postgresql_restore_run_dir",
+         ["set one of postgresql_restore_run_dir", "postgresql_restore_cloudfiles_container"], "empty"),
+    case("role-postgresql-restore-run-dir-and-cloudfiles", "postgresql_restore",
+         {"postgresql_restore_run_dir": "/nonexistent/20250301T020000Z", "postgresql_restore_cloudfiles_container": "backups"},
+         "postgresql_restore_cloudfiles_container", ["not both"], "conflicting options"),
+    case("role-postgresql-restore-no-such-run", "postgresql_restore",
+         {"postgresql_restore_run_dir": "/nonexistent/20250301T020000Z"}, "postgresql_restore_run_dir",
+         ["is not a complete run of opencloud.images.postgresql_backup", "nothing was restored"], "unknown id"),
+    case("role-postgresql-restore-jobs-zero", "postgresql_restore",
+         {"postgresql_restore_run_dir": "/nonexistent/20250301T020000Z", "postgresql_restore_jobs": 0},
+         "postgresql_restore_jobs", ["postgresql_restore_jobs must be 1 or more"], "out of range"),
     # mysql_restore (refused before it asks a database server anything)
     case("role-mysql-restore-no-run-dir", "mysql_restore", {}, "mysql_restore_run_dir",
          ["set one of mysql_restore_run_dir", "mysql_restore_cloudfiles_container"], "empty"),
