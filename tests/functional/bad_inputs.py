@@ -21,7 +21,7 @@ from collections import Counter, namedtuple
 
 MODULES = ("image_create", "image", "image_info", "image_prune", "image_share", "image_transfer", "image_import",
            "object_upload", "server_info", "server", "server_rebuild", "image_verify")
-ROLES = ("server_image", "mysql_backup", "windows_dc_check")
+ROLES = ("server_image", "mysql_backup", "mysql_restore", "windows_dc_check")
 KINDS = ("wrong type", "empty", "oversize", "out of range", "unknown id", "wrong region", "another account",
          "iso file", "truncated vhd", "disk file", "json-patch value", "unicode or path-like", "conflicting options")
 ZERO_UUID = "00000000-0000-4000-8000-000000000000"
@@ -289,6 +289,21 @@ CASES = [
          "mysql_backup_databases", ["convert to list"], "wrong type"),
     case("role-mysql-backup-newline-in-password", "mysql_backup", {"mysql_backup_login_password": "line1\nline2-SECRET"},
          "mysql_backup_login_password", ["the password must not hold a newline"], "unicode or path-like"),
+    case("role-mysql-backup-system-schema", "mysql_backup", {"mysql_backup_databases": ["shop", "mysql"]},
+         "mysql_backup_databases", ["must not list the system schemas (mysql)", "users.sql.gz"], "conflicting options"),
+    # mysql_restore (refused before it asks a database server anything)
+    case("role-mysql-restore-no-run-dir", "mysql_restore", {}, "mysql_restore_run_dir",
+         ["missing required arguments: mysql_restore_run_dir"], "empty"),
+    case("role-mysql-restore-relative-run-dir", "mysql_restore", {"mysql_restore_run_dir": "backups/20250301T020000Z"},
+         "mysql_restore_run_dir", ["mysql_restore_run_dir must be the absolute path of a complete run"], "unicode or path-like"),
+    case("role-mysql-restore-no-such-run", "mysql_restore", {"mysql_restore_run_dir": "/nonexistent/20250301T020000Z"},
+         "mysql_restore_run_dir", ["is not a complete mysql_backup run", "Nothing was changed"], "unknown id"),
+    case("role-mysql-restore-users-out-of-choices", "mysql_restore",
+         {"mysql_restore_run_dir": "/nonexistent/20250301T020000Z", "mysql_restore_users": "all"},
+         "mysql_restore_users", ["must be one of: missing, replace, none"], "out of range"),
+    case("role-mysql-restore-keep-account-without-host", "mysql_restore",
+         {"mysql_restore_run_dir": "/nonexistent/20250301T020000Z", "mysql_restore_keep_accounts": ["root"]},
+         "mysql_restore_keep_accounts", ["mysql_restore_keep_accounts holds user@host entries"], "conflicting options"),
 ]
 
 MIB = 1024 * 1024

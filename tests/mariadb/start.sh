@@ -18,6 +18,7 @@
 # Usage: bash tests/mariadb/start.sh RUN_DIR     (tests/mariadb/install.sh first)
 #   MARIADB_PORT           TCP port; default: a free port picked at random in 20000-39999
 #   MARIADB_START_TIMEOUT  seconds for the server to answer; default 60
+#   MARIADB_LOG_BIN        1: write a binary log (RUN_DIR/binlog.*, server_id 1) with GTIDs, as a primary does
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -76,6 +77,7 @@ mkdir -p "$DATADIR"
 "$MARIADBD" --no-defaults --user="$OS_USER" --datadir="$DATADIR" \
     --bind-address="$HOST" --port="$PORT" --socket="$SOCKET" --pid-file="$RUN_DIR/mariadbd.server.pid" \
     --log-error="$LOG" --skip-name-resolve --innodb-buffer-pool-size=64M \
+    ${MARIADB_LOG_BIN:+--log-bin="$RUN_DIR/binlog" --server-id=1} \
     </dev/null >"$RUN_DIR/mariadbd.out" 2>&1 &
 PID=$!
 echo "$PID" >"$RUN_DIR/mariadbd.pid"

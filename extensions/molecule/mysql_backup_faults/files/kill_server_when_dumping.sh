@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Kill (SIGKILL, as in a crash) the MariaDB server that tests/mariadb/start.sh started in RUN_DIR, as soon as the
-# mysql_backup role is dumping FILE into a run under BACKUP_DIR: when BACKUP_DIR/.<timestamp>.partial/.FILE.partial
+# mysql_backup role is dumping into FILE (databases.sql.gz) of a run under BACKUP_DIR: when BACKUP_DIR/.<timestamp>.partial/.FILE.partial
 # holds at least MIN_BYTES. Gives up (exit 1) after TIMEOUT seconds.
 #
 # Usage: kill_server_when_dumping.sh RUN_DIR BACKUP_DIR FILE [MIN_BYTES (65536)] [TIMEOUT (60)] [LOG]
