@@ -49,6 +49,22 @@ DATABASES = ("bench_1", "bench_2", "bench_3")
 # Bytes per row of each table as generated, and each table's share of the data.
 TABLES = {"numbers": (48, 0.2), "texts": (400, 0.3), "blobs": (2048, 0.5)}
 CHUNK_ROWS = 20000
+# The columns of each table's rows: (MariaDB, over seq of a seq_FIRST_to_LAST table; PostgreSQL, over i of
+# generate_series); text of hex digests and repeated words, blobs of 256 random-looking bytes then 1792 repeating.
+GENERATED = {
+    "numbers": ("seq, seq % 1000003, seq * 7919, seq / 7.0, (seq % 100000) / 100, "
+                "'2026-01-01' + INTERVAL (seq % 31536000) SECOND",
+                "i, i % 1000003, i * 7919, i / 7.0, (i % 100000) / 100.0, "
+                "timestamp '2026-01-01' + (i % 31536000) * interval '1 second'"),
+    "texts": ("seq, CONCAT('title ', seq), CONCAT_WS(' ', MD5(seq), MD5(seq + 1), MD5(seq + 2), MD5(seq + 3), "
+              "MD5(seq + 4), MD5(seq + 5), REPEAT('lorem ipsum dolor sit amet ', 7))",
+              "i, 'title ' || i, concat_ws(' ', md5(i::text), md5((i + 1)::text), md5((i + 2)::text), "
+              "md5((i + 3)::text), md5((i + 4)::text), md5((i + 5)::text), repeat('lorem ipsum dolor sit amet ', 7))"),
+    "blobs": ("seq, CONCAT(UNHEX(SHA2(seq, 512)), UNHEX(SHA2(seq + 1, 512)), UNHEX(SHA2(seq + 2, 512)), "
+              "UNHEX(SHA2(seq + 3, 512)), REPEAT(UNHEX(SHA2(seq + 4, 512)), 28))",
+              "i, sha512(int8send(i)) || sha512(int8send(i + 1)) || sha512(int8send(i + 2)) || "
+              "sha512(int8send(i + 3)) || decode(repeat(encode(sha512(int8send(i + 4)), 'hex'), 28), 'hex')"),
+}
 TOOLS = ("plain", "role dump", "role dump + check", "role playbook")
 
 
@@ -160,13 +176,7 @@ class MariaDB(Engine):
         return run(["mariadb", "--defaults-file=" + self.cnf, "-N", "-B"], input=text)
 
     def insert(self, database, table, first, last):
-        select = {
-            "numbers": "seq, seq %% 1000003, seq * 7919, seq / 7.0, (seq %% 100000) / 100, "
-                       "'2026-01-01' + INTERVAL (seq %% 31536000) SECOND",
-            "texts": "seq, CONCAT('title ', seq), CONCAT_WS(' ', MD5(seq), MD5(seq + 1), MD5(seq + 2), MD5(seq + 3), "
-                     "MD5(seq + 4), MD5(seq + 5), REPEAT('lorem ipsum dolor sit amet ', 7))",
-            "blobs": "seq, CONCAT(UNHEX(SHA2(seq, 512)), UNHEX(SHA2(seq + 1, 512)), UNHEX(SHA2(seq + 2, 512)), "
-                     "UNHEX(SHA2(seq + 3, 512)), REPEAT(UNHEX(SHA2(seq + 4, 512)), 28))"}[table].replace("%%", "%")
+        select = GENERATED[table][0]
         self.sql("INSERT INTO %s.%s SELECT %s FROM %s.seq_%d_to_%d" % (database, table, select, database, first, last))
 
     def server_bytes(self):
@@ -218,13 +228,7 @@ class PostgreSQL(Engine):
                     "-c", text], env=self.env)
 
     def insert(self, database, table, first, last):
-        select = {
-            "numbers": "i, i % 1000003, i * 7919, i / 7.0, (i % 100000) / 100.0, "
-                       "timestamp '2026-01-01' + (i % 31536000) * interval '1 second'",
-            "texts": "i, 'title ' || i, concat_ws(' ', md5(i::text), md5((i + 1)::text), md5((i + 2)::text), "
-                     "md5((i + 3)::text), md5((i + 4)::text), md5((i + 5)::text), repeat('lorem ipsum dolor sit amet ', 7))",
-            "blobs": "i, sha512(int8send(i)) || sha512(int8send(i + 1)) || sha512(int8send(i + 2)) || "
-                     "sha512(int8send(i + 3)) || decode(repeat(encode(sha512(int8send(i + 4)), 'hex'), 28), 'hex')"}[table]
+        select = GENERATED[table][1]
         self.sql("INSERT INTO %s SELECT %s FROM generate_series(%d::bigint, %d::bigint) AS i" % (table, select, first, last), database)
 
     def server_bytes(self):
