@@ -335,9 +335,10 @@ def benchmark(engine, args):
             results, noisy = rounds(engine, args)
             by_size.append((size, {tool: max(runs, key=lambda r: r[1]) for tool, runs in results.items()}))
         elif size in args.sizes:
-            by_size.append((size, {tool: once(engine, tool) for tool in TOOLS}))
-            print("  %s: %s" % (show_size(size), ", ".join("%s %.1fs %.1f MiB" % (tool, run[0], run[1] / MIB)
-                                                         for tool, run in by_size[-1][1].items())))
+            runs = {tool: once(engine, tool) for tool in TOOLS}
+            by_size.append((size, runs))
+            print("  %s: %s" % (show_size(size), ", ".join(
+                "%s %.1fs %.1f MiB" % (tool, run[0], run[1] / MIB) for tool, run in runs.items())))
     print_table(engine, results, args.size, noisy, args)
     print_sizes(engine, by_size)
 
