@@ -8,6 +8,9 @@
 #       a large object copied between two accounts of a real Swift: ours vs rclone vs the swift CLI;
 #       installs the Swift peer and rclone (tests/peers/install.sh swift) and starts its own Swift,
 #       unless OPENCLOUD_PEERS names running peers
+#   bash scripts/benchmark.sh backup [options of benchmarks/backup.py, e.g. --quick]
+#       the backup roles' dump step vs mariadb-dump | gzip and pg_dump -Fc on a generated database; installs and
+#       starts a private MariaDB and PostgreSQL (tests/mariadb, tests/postgresql)
 # Sets up the toolchain as scripts/test.sh does and makes the working tree visible as opencloud.images.
 set -euo pipefail
 exec </dev/null
@@ -24,6 +27,12 @@ if [ "${1:-}" = object-copy ]; then
   shift
   bash "$REPO/tests/peers/install.sh" swift
   PYTHONPATH=$WORK/collections:$REPO/tests/peers python "$REPO/benchmarks/object_copy.py" "$@"
+elif [ "${1:-}" = backup ]; then
+  shift
+  bash "$REPO/tests/mariadb/install.sh"
+  bash "$REPO/tests/postgresql/install.sh"
+  [ -x /usr/bin/time ] || apt_install "$WORK/apt.log" time # GNU time: the peak RSS of the dump programs
+  PYTHONPATH=$REPO/tests/peers python "$REPO/benchmarks/backup.py" "$@"
 else
   [ "${1:-}" = fleet ] && shift
   if [[ " $* " == *" --slices "* ]]; then

@@ -97,6 +97,7 @@ cmd_globals() {
 
 # ------------------------------------------------------------------------------------------------- database
 SNAP_PID=""
+SNAP_BACKEND=""
 SCRATCH=""
 snap_send() { printf '%s\n' "$@" >&"${SNAP[1]}"; }
 snap_read_until() {  # MARKER: the coprocess's lines up to MARKER into SNAP_OUT (read here: its pipes are not
@@ -123,7 +124,14 @@ drop_scratch() {
     fi
 }
 db_fail() {  # MESSAGE: nothing of this database with its final name, and the run marked failed
-    close_snapshot
+    # the snapshot session may still be reading the checksums: cancel its query and end it rather than wait
+    if [ -n "$SNAP_PID" ]; then
+        [ -z "$SNAP_BACKEND" ] ||
+            "$PB_BIN/psql" -X -q -A -t -c "SELECT pg_cancel_backend($SNAP_BACKEND)" >/dev/null 2>&1
+        kill "$SNAP_PID" 2>/dev/null
+        wait "$SNAP_PID" 2>/dev/null
+        SNAP_PID=""
+    fi
     drop_scratch
     rm -rf -- "${TMP:?}" "${FINAL:?}"
     : >"$PB_RUN/.failed" 2>/dev/null
@@ -145,12 +153,16 @@ cmd_database() {
     # the restore check compares with what the dump holds, whatever was written to the database meanwhile.
     coproc SNAP { PGDATABASE=$PB_DB exec "$PB_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 2>"$snaperr"; }
     snap_send "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;" \
-        "SELECT pg_export_snapshot() || ' ' || CASE WHEN pg_is_in_recovery() THEN coalesce(pg_last_wal_replay_lsn()::text, '') ELSE pg_current_wal_lsn()::text END;" \
+        "SELECT pg_backend_pid() || ' ' || pg_export_snapshot() || ' ' || CASE WHEN pg_is_in_recovery() THEN coalesce(pg_last_wal_replay_lsn()::text, '') ELSE pg_current_wal_lsn()::text END;" \
         '\echo __snapshot__'
     snap_read_until __snapshot__ || db_fail "database '$PB_DB': cannot take a snapshot: $(oneline "$snaperr")"
-    read -r snapshot lsn <<<"$SNAP_OUT"
+    read -r SNAP_BACKEND snapshot lsn <<<"$SNAP_OUT"
     [ -n "$snapshot" ] || db_fail "database '$PB_DB': cannot take a snapshot: $(oneline "$snaperr")"
 
+    # The row counts and checksums are asked for now and read after the dump: the snapshot session's backend reads
+    # the tables while pg_dump does, rather than after it (a second full scan added to the dump's time;
+    # benchmarks/backup.py), and its one-line answer waits in the pipe.
+    [ "${PB_CHECKSUMS:-1}" = 1 ] && snap_send "$(cat -- "$PB_CHECKSUM_SQL")" '\echo __sums__'
     if ! "$PB_BIN/pg_dump" "${extra[@]}" "${fmt[@]}" --snapshot="$snapshot" \
         --lock-wait-timeout="${PB_LOCK_WAIT_TIMEOUT:-5min}" --file="$TMP" --dbname="$PB_DB" 2>"$err"; then
         out=$(oneline "$err")
@@ -162,7 +174,6 @@ cmd_database() {
     fi
     [ -s "$err" ] && warn "pg_dump of '$PB_DB': $(oneline "$err")"
     if [ "${PB_CHECKSUMS:-1}" = 1 ]; then
-        snap_send "$(cat -- "$PB_CHECKSUM_SQL")" '\echo __sums__'
         if ! snap_read_until __sums__ || [ -z "$SNAP_OUT" ]; then
             db_fail "database '$PB_DB': cannot read the tables' row counts and checksums: $(oneline "$snaperr")"
         fi
