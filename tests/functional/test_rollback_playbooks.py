@@ -126,7 +126,7 @@ def test_hook_then_deploy_damage_then_restore_brings_the_data_back(localcloud, p
     sql(mariadb, "DELETE FROM %s.items; INSERT INTO %s.items VALUES (3, 'bad');" % (database, database))
     restore = {"target": "app", "confirm": True, "rebuild_poll_interval": 0.2, "health_check_delay": 1}
     run, restored, _path = run_json(playbook, localcloud, "restore_server", tmp_path, hosts,
-                                dict(restore, summary_file=recorded_file))
+                                    dict(restore, summary_file=recorded_file))
     assert run.rc == 0, run.output
     done = restored["hosts"][guest["name"]]
     assert restored["status"] == "succeeded" and done["status"] == "succeeded", restored
@@ -145,7 +145,7 @@ def test_hook_then_deploy_damage_then_restore_brings_the_data_back(localcloud, p
                       "ssh_user": guests(localcloud)["ssh_user"], "ssh_command": "echo $OPENCLOUD_IMAGE_ID",
                       "expected_output": entry["image"]["id"], "poll_interval": 0.2, "check_timeout": 5}
     run, verified, _path = run_json(playbook, localcloud, "verify_images", tmp_path, hosts,
-                                {"target": "app", "verify_options": verify_options})
+                                    {"target": "app", "verify_options": verify_options})
     assert run.rc == 0, run.output
     assert verified["verified"] == [guest["name"]] and verified["servers"][guest["name"]]["image"]["id"] == entry["image"]["id"]
     sql(mariadb, "DROP TABLE %s.items;" % database)
@@ -167,7 +167,7 @@ def test_hook_per_host_records_each_failed_host_and_fails_the_job(localcloud, pl
                  "ansible_ssh_args": "-o ControlMaster=no"}}}}))
     before = resources(localcloud)
     run, summary, _path = run_json(playbook, localcloud, "predeploy_hook", tmp_path, str(hosts),
-                               dict(FAST_IMAGES, target="app", connect_timeout=1))
+                                   dict(FAST_IMAGES, target="app", connect_timeout=1))
     assert run.rc != 0 and summary["status"] == "failed" and sorted(summary["hosts"]) == ["bfv01", "gone"]
     refused, gone = summary["hosts"]["bfv01"], summary["hosts"]["gone"]
     assert refused["status"] == "failed" and "boots from a volume" in refused["error"]["message"]
@@ -193,7 +193,7 @@ def test_restore_needs_confirm_and_refuses_another_servers_entry_before_any_rebu
     run, restored, _path = run_json(playbook, localcloud, "restore_server", tmp_path, str(hosts), {"target": "app", "summary_file": str(summary)})
     assert run.rc != 0 and restored["status"] == "failed" and "confirm=true" in restored["error"]["message"]
     run, restored, _path = run_json(playbook, localcloud, "restore_server", tmp_path, str(hosts),
-                                {"target": "app", "summary_file": str(summary), "confirm": True})
+                                    {"target": "app", "summary_file": str(summary), "confirm": True})
     assert run.rc != 0, run.output
     refused = restored["hosts"][server["name"]]
     assert refused["status"] == "failed" and refused["image"] is None
