@@ -32,7 +32,7 @@ export XDG_CACHE_HOME=$WORK/cache ANSIBLE_LOCALHOST_WARNING=0 \
   RAX_AUTH_URL=$LOCALCLOUD_URL/identity/v2.0 RAX_USERNAME=demo RAX_API_KEY=demo-api-key-SECRET-1a2b3c RAX_REGION=DFW
 for run in first second; do
   echo "== create_image.yml, $run run"
-  ansible-playbook -i web01, -e ansible_connection=local -e server_image_mysql=never -e server_image_keep=7 \
+  ansible-playbook -i web01, -e ansible_connection=local -e server_image_mysql=never -e server_image_postgresql=never -e server_image_keep=7 \
     -e server_image_poll_interval=1 "$REPO/playbooks/create_image.yml" "$@"
 done
 image=web01-$(date -u +%F) # server_image_name's default: <server>-<UTC date>

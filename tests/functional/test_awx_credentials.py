@@ -25,8 +25,8 @@ def module_env_vars():
 
 
 def hook_consumer_env_vars():
-    with open(f"{COLLECTION_ROOT}/playbooks/predeploy_hook.yml") as handle:
-        options = yaml.safe_load(handle)[0]["vars"]["predeploy_consumer_options"]
+    with open(f"{COLLECTION_ROOT}/playbooks/vars/predeploy_hook.yml") as handle:
+        options = yaml.safe_load(handle)["predeploy_consumer_options"]
     return set("OPENCLOUD_CONSUMER_" + option.upper() for option in options)
 
 

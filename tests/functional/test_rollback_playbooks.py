@@ -9,8 +9,10 @@ one private MariaDB for the file (tests/mariadb/start.sh).
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 
@@ -72,14 +74,23 @@ def listening(cloud, server_id):
     return guests(cloud)["servers"][server_id]
 
 
-def inventory(cloud, tmp_path, guest, mariadb, database):
+@pytest.fixture
+def ssh_control_dir():
+    """A short directory for ssh's control sockets (removed after the test): a Unix socket path must stay under 108
+    bytes, and one under pytest's tmp_path does not on every machine (/tmp/pytest-of-root/pytest-291/popen-gw3/...)."""
+    path = tempfile.mkdtemp(prefix="oc-ssh-")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def inventory(cloud, tmp_path, guest, mariadb, database, control_dir):
     """The group app: the guest reached over its sshd, its MariaDB (one database of it) backed up and restored."""
     login = {"login_unix_socket": mariadb["socket"], "login_user": mariadb["socket_user"]}
     host = {"ansible_connection": "ssh", "ansible_host": guest["address"], "ansible_port": guests(cloud)["ssh_port"],
             "ansible_user": guests(cloud)["ssh_user"], "ansible_ssh_private_key_file": guest["key"],
-            # a rebuild makes a new host key; Ansible's default control path under tmp_path would be too long
-            "ansible_ssh_args": "-o ControlMaster=auto -o ControlPersist=5s -o ControlPath=%s/cp-%%h-%%p "
-                                "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null" % tmp_path,
+            # a rebuild makes a new host key; %C: a 40-character hash of the connection, in a short directory
+            "ansible_ssh_args": "-o ControlMaster=auto -o ControlPersist=5s -o ControlPath=%s/%%C "
+                                "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null" % control_dir,
             "ansible_python_interpreter": sys.executable, "ansible_pipelining": True,
             "server_image_mysql": "always", "mysql_backup_dir": str(tmp_path / "backups"),
             "mysql_backup_databases": [database]}
@@ -104,12 +115,12 @@ def server_state(cloud, server_id):
     return control(cloud, "GET", "state")["servers"]["DFW"][server_id]
 
 
-def test_hook_then_deploy_damage_then_restore_brings_the_data_back(localcloud, playbook, mariadb, tmp_path):
+def test_hook_then_deploy_damage_then_restore_brings_the_data_back(localcloud, playbook, mariadb, tmp_path, ssh_control_dir):
     guest = guest_server(localcloud, tmp_path)
     database = "shop_%s" % uuid.uuid4().hex[:6]
     sql(mariadb, "CREATE DATABASE %s CHARACTER SET latin1; CREATE TABLE %s.items (id INT PRIMARY KEY, name VARCHAR(20)) "
                  "ENGINE=InnoDB; INSERT INTO %s.items VALUES (1, 'caf\u00e9'), (2, 'tea');" % (database, database, database))
-    hosts = inventory(localcloud, tmp_path, guest, mariadb, database)
+    hosts = inventory(localcloud, tmp_path, guest, mariadb, database, ssh_control_dir)
 
     hook, recorded, recorded_file = run_json(playbook, localcloud, "predeploy_hook", tmp_path, hosts, dict(FAST_IMAGES, target="app"))
     assert hook.rc == 0, hook.output

@@ -262,8 +262,11 @@ def test_every_module_with_secrets_as_module_arguments(localcloud, playbook, tmp
 
 
 def test_every_playbook_is_run_here():
+    """Here at -vvvv with every file of the run searched; the rollback playbooks in test_rollback_playbooks.py, whose
+    every run checks that no API key is in its output (not yet its files)."""
     here = set(["list_images", "create_image", "transfer_image", "predeploy_hook"])
-    assert set(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(COLLECTION, "playbooks", "*.yml"))) == here
+    rollback = set(["restore_server", "verify_images", "adopt_shared_image"])
+    assert set(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(COLLECTION, "playbooks", "*.yml"))) == here | rollback
 
 
 RUNNER = """
