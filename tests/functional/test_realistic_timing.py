@@ -66,7 +66,8 @@ def test_main_job_converges_with_default_waits_on_realistic_durations(realistic_
            "RAX_REGION": "DFW"}
     # scripts/demo.sh's first command, less its poll interval of 1 s: the role's defaults for every wait.
     args = ["-i", "web01,", "-e", "target=web01", "-e", "ansible_connection=local", "-e", "server_image_mysql=never",
-            "-e", "server_image_postgresql=never", "-e", "server_image_keep=7", "-e", "ansible_python_interpreter=%s" % scaled_clock_python(tmp_path, round(1 / TIME_SCALE))]
+            "-e", "server_image_postgresql=never", "-e", "server_image_keep=7",
+            "-e", "ansible_python_interpreter=%s" % scaled_clock_python(tmp_path, round(1 / TIME_SCALE))]
     started = time.monotonic()
     run = playbook("- ansible.builtin.import_playbook: opencloud.images.create_image\n", env=env, args=args)
     wall = time.monotonic() - started
