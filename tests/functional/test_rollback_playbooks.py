@@ -93,6 +93,8 @@ def inventory(cloud, tmp_path, guest, mariadb, database, control_dir):
                                 "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null" % control_dir,
             "ansible_python_interpreter": sys.executable, "ansible_pipelining": True,
             "server_image_mysql": "always", "mysql_backup_dir": str(tmp_path / "backups"),
+            # the guest is this machine, where the tests' own PostgreSQL may run: not this host's database
+            "server_image_postgresql": "never",
             "mysql_backup_databases": [database]}
     host.update(("mysql_backup_" + k, v) for k, v in login.items())
     host.update(("mysql_restore_" + k, v) for k, v in login.items())

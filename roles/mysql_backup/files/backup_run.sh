@@ -106,9 +106,15 @@ fi
 # holds, so no commit can come between the two: the checksums taken in ours are those of the dump's. The lock goes
 # as soon as the dump's transaction is open (or after the dump, with MB_LOCK 1).
 snap() {  # SQL: run in the snapshot session; its output lines in SNAP_OUT; 1 when the session failed
-    local line
+    local line wrote
     SNAP_OUT=()
-    { printf '%s;\nSELECT "-- mysql_backup end --";\n' "$1" >&"$SNAP_W"; } 2>/dev/null || return 1
+    # A session that has gone (the server killed, say) must fail this write, not kill the script with SIGPIPE (it
+    # would end as "exit -13", with no word of why): the dump's own error then says what happened.
+    trap '' PIPE
+    { printf '%s;\nSELECT "-- mysql_backup end --";\n' "$1" >&"$SNAP_W"; } 2>/dev/null
+    wrote=$?
+    trap - PIPE
+    [ "$wrote" = 0 ] || return 1
     while IFS= read -r line <&"$SNAP_R"; do
         [ "$line" = "-- mysql_backup end --" ] && return 0
         SNAP_OUT+=("$line")
