@@ -70,6 +70,10 @@ check_lock() {
 venv_from_lock() {
   local venv=$1 python=$2 lock=$3 want rc=0 t0=$SECONDS
   check_lock "$lock" || return 1
+  # the base interpreter, not a venv's (maybe this very venv's, first on PATH): the stamp then names the same
+  # interpreter whichever PATH found it, and the venv is never rebuilt by its own python
+  python=$("$python" -c 'import os, sys; print(os.path.realpath(getattr(sys, "_base_executable", sys.executable)))') ||
+    return 1
   want=$({
     cat "$lock"
     "$python" -c 'import sys; print(sys.version, sys.executable)'
