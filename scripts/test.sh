@@ -494,7 +494,8 @@ check_reproducible_build() {
 }
 
 # 12. pytest: the local cloud's own tests, the contract tests, the functional tests, the fault matrix. 4 workers on 2
-# cores: the tests wait (on ansible-playbook runs, Retry-After, slow answers) about as much as they compute.
+# cores: the tests wait (on ansible-playbook runs, Retry-After, slow answers) about as much as they compute. The 20
+# slowest tests are listed at the end, to see where the time goes.
 run_pytest() {
   local dirs=() d rc=0
   for d in tests/localcloud tests/contract tests/functional tests/reliability; do
@@ -505,7 +506,7 @@ run_pytest() {
     return 1
   fi
   PYTHONPATH=$COLLECTIONS:$CDIR/tests:$CDIR/tests/peers ANSIBLE_COLLECTIONS_PATH=$COLLECTIONS \
-    python -m pytest -q -p no:cacheprovider -n 4 "${dirs[@]}" || rc=$?
+    python -m pytest -q -p no:cacheprovider -n 4 --durations=20 "${dirs[@]}" || rc=$?
   if [ "$rc" = 5 ]; then
     echo "test.sh: pytest collected no tests in ${dirs[*]}" >&2
   fi
