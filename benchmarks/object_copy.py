@@ -1,9 +1,11 @@
-"""Benchmark: copy a segmented large object from one Swift account (region) to another, with three tools.
+"""Benchmark: copy a segmented large object from one Swift account (region) to another, with four tools.
 
     ours    copy_large_object() of plugins/module_utils/large_objects.py, in a child process
     rclone  `rclone copy` between two swift remotes (tempauth, auth v1; target chunk size = the segment size)
     swift   python-swiftclient's `swift download` to a temporary file, then `swift upload --use-slo -S SEGMENT`
             (both halves counted)
+    curl    the floor of a client: each source segment streamed by `curl GET | curl PUT`, --workers pipes at a
+            time, then a DLO manifest (no checks, no retries)
 
 The source is a Dynamic Large Object in account 1 (AUTH_test) of random data, made in a streaming way;
 each tool copies it to account 2 (AUTH_test2) from a clean target, and every copy is checked by
@@ -24,6 +26,14 @@ segments: 21, throttled for the other tools) and one with at most rate_limit_aft
 
     python benchmarks/object_copy.py [--size 2GiB] [--segment 100MiB] [--workers 4] [--sizes 1GiB,4GiB]
     python benchmarks/object_copy.py --quick          (64 MiB, 16 MiB segments, sizes 32MiB,128MiB)
+    python benchmarks/object_copy.py --link shaped [--rtt 60ms] [--rate 1gbit]
+
+--link loopback (the default): both accounts on one Swift on 127.0.0.1. --link shaped (needs root): account 2 is
+on a second Swift in a network namespace behind benchmarks/shaped_link.py (a delay line of --rtt and --rate,
+in user space as this kernel has no netem), so the copy reads the source locally and writes the target across
+the link, as a controller in region A copying to region B. The link's RTT (TCP connect) and what plain socket
+streams get across it (1 and --workers streams) are measured first; "% of link" is a tool's rate over the best
+of those.
 
 Uses the Swift of OPENCLOUD_PEERS (or --peers) if given, else starts its own with
 `tests/peers/start.sh RUN_DIR --swift-only` on free ports and stops it afterwards. Needs the swift venv
