@@ -19,7 +19,7 @@ are counted and printed). Each tool's time is compared with ours in the same rou
 median of those paired ratios and their min-max.
 
 Swift's dlo and slo middlewares rate-limit the segments of a GET through a manifest after the 10th (by
-default one segment per second): rclone, `swift download` and curl read through the manifest, ours reads
+default one segment per second): rclone and `swift download` read through the manifest, ours and curl read
 the segments directly. The source is therefore made in two layouts: --segment as given (2 GiB in 100 MiB
 segments: 21, throttled for the other tools) and one with at most rate_limit_after_segment segments
 (unthrottled for every tool). The Swift settings in force are printed first.
@@ -418,8 +418,8 @@ def benchmark(args, run_dir):
         print("\nsource: DLO %s/%s in AUTH_%s, %s in %d segments of %s, made in %.1fs: %s" % (
             SRC_CONTAINER, OBJECT, SRC_ACCOUNT, show_size(args.size), count, show_size(segment),
             time.perf_counter() - started,
-            "GETs through the manifest are rate-limited after segment %d (rclone, swift, curl); ours reads the segments "
-            "directly, which is not" % after if throttled else "no tool is rate-limited"))
+            "GETs through the manifest are rate-limited after segment %d (rclone, swift); ours and curl read the segments "
+            "directly, which are not" % after if throttled else "no tool is rate-limited"))
         args.segment = segment
         results, noisy = run_rounds(OBJECT, expected, args)
         print("\ncopy of %s (%d x %s segments, %d workers) from AUTH_%s to AUTH_%s%s; %d rounds after a warm-up, tools "
