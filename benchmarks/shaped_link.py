@@ -190,6 +190,8 @@ def measure(args):
                 with socket.create_connection((args.measure, port), timeout=30) as conn:
                     while time.perf_counter() < deadline:
                         sent[slot] += conn.send(block)
+                    conn.shutdown(socket.SHUT_WR)
+                    conn.recv(1)  # the sink closes once it has read everything: the rate is of bytes delivered
             started = time.perf_counter()
             threads = [threading.Thread(target=send, args=(slot,)) for slot in range(streams)]
             for thread in threads:
