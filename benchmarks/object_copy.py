@@ -296,8 +296,9 @@ def median(values):
 def print_table(results, size, link_mbit=None):
     """Median seconds, MiB/s, peak RSS and CPU per GiB of each tool; each tool's time over ours in the same round, as the
     median of those paired ratios with their min-max; over a shaped link, the share of what the link allows."""
+    link_column = " %10s" % "% of link" if link_mbit else ""
     print("%-26s %9s %9s %26s %14s %14s%s" % ("tool", "seconds", "MiB/s", "time / ours, paired", "peak RSS MiB",
-                                             "CPU s / GiB", " %10s" % "% of link" if link_mbit else ""))
+                                              "CPU s / GiB", link_column))
     ours = [run[0] for run in results.get("ours", [])]
     for tool, runs in results.items():
         seconds = median(run[0] for run in runs)
