@@ -470,6 +470,7 @@ def main():
     ap.add_argument("--rate", default="1gbit", help="--link shaped: rate each way (1gbit)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows as it happens, also in a log file
     if args.child:
         return child(json.loads(args.child))
     unknown = sorted(set(args.tools) - set(TOOLS))
