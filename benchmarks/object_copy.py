@@ -46,7 +46,6 @@ import configparser
 import hashlib
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -58,6 +57,7 @@ import time
 import requests
 
 from peers import load_peers
+from shaped_link import parse_amount
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEERS_DIR = os.path.join(os.path.dirname(HERE), "tests", "peers")
@@ -75,10 +75,7 @@ TCP_PORT_VARS = ("PEER_SWIFT_PORT", "PEER_SWIFT_ACCOUNT_PORT", "PEER_SWIFT_CONTA
 
 def parse_size(text):
     """Bytes from '2GiB', '100MiB', '64M', '512k' or a plain number of bytes."""
-    match = re.fullmatch(r"\s*(\d+)\s*([kmg]?)(?:i?b)?\s*", text, re.IGNORECASE)
-    if not match:
-        raise argparse.ArgumentTypeError("not a size: %r (use e.g. 64MiB, 2GiB)" % text)
-    return int(match.group(1)) * UNITS[match.group(2).lower()]
+    return int(parse_amount(text, r"(\d+)\s*([kmg]?)(?:i?b)?", UNITS, "a size (use e.g. 64MiB, 2GiB)"))
 
 
 def show_size(size):

@@ -41,22 +41,26 @@ import time
 TUNSETIFF = 0x400454CA
 IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
 RATE_UNITS = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9}
+SECOND_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "": 1.0}
+
+
+def parse_amount(text, pattern, units, what):
+    """A number times the factor of its unit: ``pattern`` matches the number (group 1) and the unit (group 2, a key of
+    ``units`` in lower case; no unit is ""); ``what`` names the kind of amount and an example for the error."""
+    match = re.fullmatch(r"\s*%s\s*" % pattern, text, re.IGNORECASE)
+    if not match:
+        raise argparse.ArgumentTypeError("not %s: %r" % (what, text))
+    return float(match.group(1)) * units[(match.group(2) or "").lower()]
 
 
 def parse_rate(text):
     """bit/s from '1gbit', '500mbit', '100m', '1e9'."""
-    match = re.fullmatch(r"\s*([\d.e+]+)\s*([kmg]?)(?:bit)?(?:/s)?\s*", text, re.IGNORECASE)
-    if not match:
-        raise argparse.ArgumentTypeError("not a rate: %r (use e.g. 1gbit, 500mbit)" % text)
-    return float(match.group(1)) * RATE_UNITS[match.group(2).lower()]
+    return parse_amount(text, r"([\d.e+]+)\s*([kmg]?)(?:bit)?(?:/s)?", RATE_UNITS, "a rate (use e.g. 1gbit, 500mbit)")
 
 
 def parse_seconds(text):
     """seconds from '60ms', '0.06s', '60000us'."""
-    match = re.fullmatch(r"\s*([\d.]+)\s*(us|ms|s)?\s*", text)
-    if not match:
-        raise argparse.ArgumentTypeError("not a duration: %r (use e.g. 60ms)" % text)
-    return float(match.group(1)) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, None: 1.0}[match.group(2)]
+    return parse_amount(text, r"([\d.]+)\s*(us|ms|s)?", SECOND_UNITS, "a duration (use e.g. 60ms)")
 
 
 def open_tun(name):

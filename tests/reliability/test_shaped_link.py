@@ -7,6 +7,7 @@ missing (a container without NET_ADMIN), with the reason.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,8 @@ RTT_MS, RATE_MBIT = 40, 80
 def link_unavailable():
     if os.geteuid() != 0:
         return "needs root"
+    if not shutil.which("ip"):
+        return "no ip (iproute2)"
     if not os.path.exists("/dev/net/tun"):
         return "no /dev/net/tun"
     probe = "ocl-probe-%d" % os.getpid()
