@@ -1,9 +1,11 @@
-"""Benchmark: copy a segmented large object from one Swift account (region) to another, with three tools.
+"""Benchmark: copy a segmented large object from one Swift account (region) to another, with four tools.
 
     ours    copy_large_object() of plugins/module_utils/large_objects.py, in a child process
     rclone  `rclone copy` between two swift remotes (tempauth, auth v1; target chunk size = the segment size)
     swift   python-swiftclient's `swift download` to a temporary file, then `swift upload --use-slo -S SEGMENT`
             (both halves counted)
+    curl    the floor of a client: each source segment streamed by `curl GET | curl PUT`, --workers pipes at a
+            time, then a DLO manifest (no checks, no retries)
 
 The source is a Dynamic Large Object in account 1 (AUTH_test) of random data, made in a streaming way;
 each tool copies it to account 2 (AUTH_test2) from a clean target, and every copy is checked by
@@ -17,13 +19,21 @@ are counted and printed). Each tool's time is compared with ours in the same rou
 median of those paired ratios and their min-max.
 
 Swift's dlo and slo middlewares rate-limit the segments of a GET through a manifest after the 10th (by
-default one segment per second): rclone, `swift download` and curl read through the manifest, ours reads
+default one segment per second): rclone and `swift download` read through the manifest, ours and curl read
 the segments directly. The source is therefore made in two layouts: --segment as given (2 GiB in 100 MiB
 segments: 21, throttled for the other tools) and one with at most rate_limit_after_segment segments
 (unthrottled for every tool). The Swift settings in force are printed first.
 
     python benchmarks/object_copy.py [--size 2GiB] [--segment 100MiB] [--workers 4] [--sizes 1GiB,4GiB]
     python benchmarks/object_copy.py --quick          (64 MiB, 16 MiB segments, sizes 32MiB,128MiB)
+    python benchmarks/object_copy.py --link shaped [--rtt 60ms] [--rate 1gbit]
+
+--link loopback (the default): both accounts on one Swift on 127.0.0.1. --link shaped (needs root): account 2 is
+on a second Swift in a network namespace behind benchmarks/shaped_link.py (a delay line of --rtt and --rate,
+in user space as this kernel has no netem), so the copy reads the source locally and writes the target across
+the link, as a controller in region A copying to region B. The link's RTT (TCP connect) and what plain socket
+streams get across it (1 and --workers streams) are measured first; "% of link" is a tool's rate over the best
+of those.
 
 Uses the Swift of OPENCLOUD_PEERS (or --peers) if given, else starts its own with
 `tests/peers/start.sh RUN_DIR --swift-only` on free ports and stops it afterwards. Needs the swift venv
@@ -36,8 +46,8 @@ import configparser
 import hashlib
 import json
 import os
-import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -47,6 +57,7 @@ import time
 import requests
 
 from peers import load_peers
+from shaped_link import parse_amount
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEERS_DIR = os.path.join(os.path.dirname(HERE), "tests", "peers")
@@ -64,10 +75,7 @@ TCP_PORT_VARS = ("PEER_SWIFT_PORT", "PEER_SWIFT_ACCOUNT_PORT", "PEER_SWIFT_CONTA
 
 def parse_size(text):
     """Bytes from '2GiB', '100MiB', '64M', '512k' or a plain number of bytes."""
-    match = re.fullmatch(r"\s*(\d+)\s*([kmg]?)(?:i?b)?\s*", text, re.IGNORECASE)
-    if not match:
-        raise argparse.ArgumentTypeError("not a size: %r (use e.g. 64MiB, 2GiB)" % text)
-    return int(match.group(1)) * UNITS[match.group(2).lower()]
+    return int(parse_amount(text, r"(\d+)\s*([kmg]?)(?:i?b)?", UNITS, "a size (use e.g. 64MiB, 2GiB)"))
 
 
 def show_size(size):
@@ -77,10 +85,8 @@ def show_size(size):
 class Account:
     """One tempauth account of the peer Swift, for setting up and checking (plain requests, not the code measured)."""
 
-    def __init__(self, swift, name):
-        self.auth_url = swift["auth_url"]
-        self.user = swift["accounts"][name]["user"]
-        self.key = swift["accounts"][name]["key"]
+    def __init__(self, auth_url, user, key):
+        self.auth_url, self.user, self.key = auth_url, user, key
         response = requests.get(self.auth_url, headers={"X-Auth-User": self.user, "X-Auth-Key": self.key}, timeout=30)
         response.raise_for_status()
         self.url = response.headers["X-Storage-Url"]
@@ -133,6 +139,15 @@ class Account:
                 self.call("DELETE", container["name"], ok=(204, 404, 409))
 
 
+class Side:
+    """One end of the copy: a tempauth account of a Swift; its login for the tools, an Account to set up and check."""
+
+    def __init__(self, swift, name):
+        entry = swift["accounts"][name]
+        self.login = (swift["auth_url"], entry["user"], entry["key"])
+        self.account = Account(*self.login)
+
+
 def measured(command, log, env=None):
     """(seconds, peak RSS in bytes, CPU seconds) of one child process; its output goes to ``log``; exits if it fails."""
     with open(log, "ab") as out:
@@ -148,8 +163,8 @@ def measured(command, log, env=None):
     return seconds, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime  # ru_maxrss: KiB on Linux
 
 
-def copy_ours(swift, name, args, log):
-    spec = {"swift": swift, "name": name, "workers": args.workers}
+def copy_ours(name, args, log):
+    spec = {"source": args.source.login, "target": args.target.login, "name": name, "workers": args.workers}
     run = measured([sys.executable, os.path.abspath(__file__), "--child", json.dumps(spec)], log)
     with open(log) as out:
         report = json.loads(out.read().splitlines()[-1])
@@ -157,26 +172,26 @@ def copy_ours(swift, name, args, log):
     return [run]
 
 
-def copy_rclone(swift, name, args, log):
+def copy_rclone(name, args, log):
     env = dict(os.environ, RCLONE_CONFIG=os.path.join(args.work, "rclone.conf"))
-    for remote, account in (("SRC", SRC_ACCOUNT), ("DST", DST_ACCOUNT)):
-        env.update({"RCLONE_CONFIG_%s_TYPE" % remote: "swift", "RCLONE_CONFIG_%s_AUTH" % remote: swift["auth_url"],
+    for remote, side in (("SRC", args.source), ("DST", args.target)):
+        auth_url, user, key = side.login
+        env.update({"RCLONE_CONFIG_%s_TYPE" % remote: "swift", "RCLONE_CONFIG_%s_AUTH" % remote: auth_url,
                     "RCLONE_CONFIG_%s_AUTH_VERSION" % remote: "1",
-                    "RCLONE_CONFIG_%s_USER" % remote: swift["accounts"][account]["user"],
-                    "RCLONE_CONFIG_%s_KEY" % remote: swift["accounts"][account]["key"]})
+                    "RCLONE_CONFIG_%s_USER" % remote: user, "RCLONE_CONFIG_%s_KEY" % remote: key})
     # the target is segmented like ours (rclone's default: one object up to 5 GiB)
     env["RCLONE_CONFIG_DST_CHUNK_SIZE"] = "%dk" % (args.segment // 1024)
     command = ["rclone", "copy", "src:%s/%s" % (SRC_CONTAINER, name), "dst:%s" % DST_CONTAINER, "--stats", "0"]
     return [measured(command, log, env)]
 
 
-def copy_swift_cli(swift, name, args, log):
-    def login(account):
-        return ["-A", swift["auth_url"], "-U", swift["accounts"][account]["user"], "-K", swift["accounts"][account]["key"]]
+def copy_swift_cli(name, args, log):
+    def login(side):
+        return ["-A", side.login[0], "-U", side.login[1], "-K", side.login[2]]
     local = os.path.join(args.work, "swift-cli-download")
     try:
-        down = measured([SWIFT_CLI] + login(SRC_ACCOUNT) + ["download", SRC_CONTAINER, name, "-o", local], log)
-        up = measured([SWIFT_CLI] + login(DST_ACCOUNT) + ["upload", DST_CONTAINER, local, "--object-name", name, "--use-slo",
+        down = measured([SWIFT_CLI] + login(args.source) + ["download", SRC_CONTAINER, name, "-o", local], log)
+        up = measured([SWIFT_CLI] + login(args.target) + ["upload", DST_CONTAINER, local, "--object-name", name, "--use-slo",
                                                           "-S", str(args.segment), "--segment-threads", str(args.workers)], log)
     finally:
         if os.path.exists(local):
@@ -184,15 +199,38 @@ def copy_swift_cli(swift, name, args, log):
     return [down, up]
 
 
-TOOLS = {"ours": copy_ours, "rclone": copy_rclone, "swift": copy_swift_cli}
-LABELS = {"ours": "ours (copy_large_object)", "rclone": "rclone copy", "swift": "swift download + upload"}
+CURL_PIPES = r"""
+set -euo pipefail
+curl -sSf -H "X-Auth-Token: $SRC_TOKEN" "$SRC_URL/${SRC_CONTAINER}_segments?prefix=$NAME/" \
+  | xargs -P "$WORKERS" -I{} sh -c 'set -e; curl -sSf -H "X-Auth-Token: $SRC_TOKEN" "$SRC_URL/${SRC_CONTAINER}_segments/{}" \
+      | curl -sSf -o /dev/null -T - -H "X-Auth-Token: $DST_TOKEN" "$DST_URL/${DST_CONTAINER}_segments/{}"'
+curl -sSf -o /dev/null -X PUT -H "X-Auth-Token: $DST_TOKEN" -H "X-Object-Manifest: ${DST_CONTAINER}_segments/$NAME/" \
+  --data-binary '' "$DST_URL/$DST_CONTAINER/$NAME"
+"""
 
 
-def copy_checked(tool, swift, dst, name, expected, args):
+def copy_curl_pipes(name, args, log):
+    """The floor of a client: each source segment streamed by `curl GET | curl PUT`, --workers pipes at a time,
+    then a DLO manifest; no checks, no retries."""
+    env = dict(os.environ, SRC_URL=args.source.account.url, SRC_TOKEN=args.source.account.http.headers["X-Auth-Token"],
+               DST_URL=args.target.account.url, DST_TOKEN=args.target.account.http.headers["X-Auth-Token"],
+               SRC_CONTAINER=SRC_CONTAINER, DST_CONTAINER=DST_CONTAINER, NAME=name, WORKERS=str(args.workers))
+    args.target.account.call("PUT", DST_CONTAINER)
+    args.target.account.call("PUT", DST_CONTAINER + "_segments")
+    return [measured(["bash", "-c", CURL_PIPES], log, env)]
+
+
+TOOLS = {"ours": copy_ours, "rclone": copy_rclone, "swift": copy_swift_cli, "curl": copy_curl_pipes}
+LABELS = {"ours": "ours (copy_large_object)", "rclone": "rclone copy", "swift": "swift download + upload",
+          "curl": "curl GET | curl PUT pipes"}
+
+
+def copy_checked(tool, name, expected, args):
     """One copy of SRC_CONTAINER/name to a clean target with one tool, checked by reading it back; its
     (seconds, peak RSS, CPU seconds): a tool of several processes counts them all."""
+    dst = args.target.account
     dst.empty(DST_CONTAINER)
-    runs = TOOLS[tool](swift, name, args, os.path.join(args.work, "%s.log" % tool))
+    runs = TOOLS[tool](name, args, os.path.join(args.work, "%s.log" % tool))
     got = dst.read_back(DST_CONTAINER, name)
     if got != expected:
         raise SystemExit("%s: the copy reads back as %d bytes with MD5 %s, not %d bytes with MD5 %s" % (tool, got[0], got[1], *expected))
@@ -229,18 +267,18 @@ def rotated(tools, round_index):
     return tools[shift:] + tools[:shift]
 
 
-def run_rounds(swift, dst, name, expected, args):
+def run_rounds(name, expected, args):
     """An untimed warm-up copy per tool, then ``--rounds`` rounds, each tool once per round in rotated order, each run
     started on a quiet machine. Returns {tool: [(seconds, peak RSS, CPU seconds) per round]} and the noisy starts."""
     for tool in args.tools:
-        copy_checked(tool, swift, dst, name, expected, args)
+        copy_checked(tool, name, expected, args)
     results, noisy = {tool: [] for tool in args.tools}, 0
     for round_index in range(args.rounds):
         order = rotated(args.tools, round_index)
         for tool in order:
             _waited, quiet = wait_quiet(args)
             noisy += not quiet
-            results[tool].append(copy_checked(tool, swift, dst, name, expected, args))
+            results[tool].append(copy_checked(tool, name, expected, args))
         print("  round %d (%s): %s" % (round_index + 1, ", ".join(order),
                                        ", ".join("%s %.1fs" % (tool, results[tool][-1][0]) for tool in args.tools)))
     return results, noisy
@@ -252,10 +290,12 @@ def median(values):
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def print_table(results, size):
+def print_table(results, size, link_mbit=None):
     """Median seconds, MiB/s, peak RSS and CPU per GiB of each tool; each tool's time over ours in the same round, as the
-    median of those paired ratios with their min-max."""
-    print("%-26s %9s %9s %26s %14s %14s" % ("tool", "seconds", "MiB/s", "time / ours, paired", "peak RSS MiB", "CPU s / GiB"))
+    median of those paired ratios with their min-max; over a shaped link, the share of what the link allows."""
+    link_column = " %10s" % "% of link" if link_mbit else ""
+    print("%-26s %9s %9s %26s %14s %14s%s" % ("tool", "seconds", "MiB/s", "time / ours, paired", "peak RSS MiB",
+                                              "CPU s / GiB", link_column))
     ours = [run[0] for run in results.get("ours", [])]
     for tool, runs in results.items():
         seconds = median(run[0] for run in runs)
@@ -263,9 +303,10 @@ def print_table(results, size):
         if ours and tool != "ours":
             ratios = [run[0] / base for run, base in zip(runs, ours)]
             ratio = "%.2fx (%.2f-%.2f)" % (median(ratios), min(ratios), max(ratios))
-        print("%-26s %9.1f %9.1f %26s %14.1f %14.2f" % (
+        print("%-26s %9.1f %9.1f %26s %14.1f %14.2f%s" % (
             LABELS[tool], seconds, size / MIB / seconds, ratio, max(run[1] for run in runs) / MIB,
-            median(run[2] for run in runs) / (size / 1024.0 ** 3)))
+            median(run[2] for run in runs) / (size / 1024.0 ** 3),
+            " %9.0f%%" % (100 * size * 8 / 1e6 / seconds / link_mbit) if link_mbit else ""))
 
 
 def child(spec):
@@ -274,12 +315,9 @@ def child(spec):
     from ansible_collections.opencloud.images.plugins.module_utils.object_storage import ObjectStorageService
     from swift_session import TempAuthSession
 
-    swift = spec["swift"]
-
-    def store(account):
-        entry = swift["accounts"][account]
-        return ObjectStorageService(TempAuthSession(swift["auth_url"], entry["user"], entry["key"]))
-    report = copy_large_object(store(SRC_ACCOUNT), store(DST_ACCOUNT), SRC_CONTAINER, spec["name"], DST_CONTAINER, spec["name"],
+    def store(login):
+        return ObjectStorageService(TempAuthSession(*login))
+    report = copy_large_object(store(spec["source"]), store(spec["target"]), SRC_CONTAINER, spec["name"], DST_CONTAINER, spec["name"],
                                workers=spec["workers"])
     print(json.dumps(report.as_dict()))
 
@@ -294,16 +332,43 @@ def free_ports(count, kind):
     return ports
 
 
-def start_swift(work, workers):
-    """Start a Swift of our own (fresh RUN_DIR, free ports, ``workers`` processes per server); returns (run_dir, peers)."""
-    run_dir = os.path.join(work, "peers")
+def start_swift(run_dir, workers, link=None):
+    """Start a Swift of our own (fresh ``run_dir``, free ports, ``workers`` processes per server), on loopback or,
+    given a shaped ``link``, in its namespace at its far address; returns its peers (peers.json)."""
     env = dict(os.environ, **dict(zip(TCP_PORT_VARS, map(str, free_ports(len(TCP_PORT_VARS), socket.SOCK_STREAM)))))
     env["PEER_SWIFT_LOG_PORT"] = str(free_ports(1, socket.SOCK_DGRAM)[0])
     env["PEER_SWIFT_WORKERS"] = str(workers)
+    command = ["bash", os.path.join(PEERS_DIR, "start.sh"), run_dir, "--swift-only"]
+    if link:
+        env["PEER_HOST"] = link["far"]
+        command = ["ip", "netns", "exec", link["netns"]] + command
     started = time.perf_counter()
-    subprocess.run(["bash", os.path.join(PEERS_DIR, "start.sh"), run_dir, "--swift-only"], env=env, check=True)
-    print("own Swift started in %.1fs (proxy port %s)" % (time.perf_counter() - started, env["PEER_SWIFT_PORT"]))
-    return run_dir, load_peers(run_dir)
+    subprocess.run(command, env=env, check=True)
+    print("own Swift started in %.1fs at %s:%s" % (time.perf_counter() - started, env.get("PEER_HOST", "127.0.0.1"),
+                                                   env["PEER_SWIFT_PORT"]))
+    return load_peers(run_dir)
+
+
+def start_link(args):
+    """benchmarks/shaped_link.py in the background; its description once the link is up, and its process."""
+    command = [sys.executable, os.path.join(HERE, "shaped_link.py"), "--netns", "ocl-bench-%d" % os.getpid(),
+               "--rtt", args.rtt, "--rate", args.rate]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    line = process.stdout.readline()
+    if not line:
+        process.wait()
+        raise SystemExit("the shaped link did not come up (%s exited %s)" % (" ".join(command), process.returncode))
+    return json.loads(line), process
+
+
+def measure_link(link, args):
+    """The link's round trip (median TCP connect) and what plain socket streams get across it (shaped_link.py --measure)."""
+    out = subprocess.run([sys.executable, os.path.join(HERE, "shaped_link.py"), "--netns", link["netns"], "--measure",
+                          link["far"], "--streams", "1,%d" % args.workers, "--seconds", "5"],
+                         check=True, stdout=subprocess.PIPE, text=True).stdout
+    facts = json.loads(out.splitlines()[-1])
+    facts["allows_mbit"] = max(value for key, value in facts.items() if key.startswith("mbit_"))
+    return facts
 
 
 def segment_rate_limits(run_dir):
@@ -333,11 +398,12 @@ def layouts(args, limits):
     return chosen, after
 
 
-def benchmark(swift, args, run_dir):
-    src, dst = Account(swift, SRC_ACCOUNT), Account(swift, DST_ACCOUNT)
+def benchmark(args, run_dir):
+    src = args.source.account
     limits = segment_rate_limits(run_dir)
     print("Swift: %s; dlo/slo segment rate limits: %s" % (
-        "own, %d workers per server" % args.swift_workers if args.own_swift else "the running peers",
+        ("own, %d workers per server" % args.swift_workers + (", the target's behind the shaped link" if args.link else ""))
+        if args.own_swift else "the running peers",
         ", ".join("%s after %d segments %.0f/s" % (name, *value) for name, value in limits.items()) if limits
         else "unknown (config not readable), Swift's defaults: after 10 segments 1/s"))
     segments, after = layouts(args, limits)
@@ -350,22 +416,23 @@ def benchmark(swift, args, run_dir):
         print("\nsource: DLO %s/%s in AUTH_%s, %s in %d segments of %s, made in %.1fs: %s" % (
             SRC_CONTAINER, OBJECT, SRC_ACCOUNT, show_size(args.size), count, show_size(segment),
             time.perf_counter() - started,
-            "GETs through the manifest are rate-limited after segment %d (rclone, swift, curl); ours reads the segments "
-            "directly, which is not" % after if throttled else "no tool is rate-limited"))
+            "GETs through the manifest are rate-limited after segment %d (rclone, swift); ours and curl read the segments "
+            "directly, which are not" % after if throttled else "no tool is rate-limited"))
         args.segment = segment
-        results, noisy = run_rounds(swift, dst, OBJECT, expected, args)
-        print("\ncopy of %s (%d x %s segments, %d workers) from AUTH_%s to AUTH_%s; %d rounds after a warm-up, tools rotated;"
-              " every copy checked (size and MD5); %d of %d runs started on a busy machine" % (
-                  show_size(args.size), count, show_size(segment), args.workers, SRC_ACCOUNT, DST_ACCOUNT, args.rounds,
-                  noisy, args.rounds * len(args.tools)))
-        print_table(results, args.size)
+        results, noisy = run_rounds(OBJECT, expected, args)
+        print("\ncopy of %s (%d x %s segments, %d workers) from AUTH_%s to AUTH_%s%s; %d rounds after a warm-up, tools "
+              "rotated; every copy checked (size and MD5); %d of %d runs started on a busy machine; load average %s" % (
+                  show_size(args.size), count, show_size(segment), args.workers, SRC_ACCOUNT, DST_ACCOUNT,
+                  " across the shaped link" if args.link else "", args.rounds, noisy, args.rounds * len(args.tools),
+                  " ".join("%.2f" % load for load in os.getloadavg())))
+        print_table(results, args.size, args.link and args.link["allows_mbit"])
     src.empty(SRC_CONTAINER)
 
     rows = []
     for size in args.sizes:
         name = "%s-%d" % (OBJECT, size)
         expected = (size, src.make_dlo(name, size, args.segment))
-        runs = [copy_checked("ours", swift, dst, name, expected, args) for _round in range(args.rounds)]
+        runs = [copy_checked("ours", name, expected, args) for _round in range(args.rounds)]
         rows.append((size, median(run[0] for run in runs), max(run[1] for run in runs)))
         src.empty(SRC_CONTAINER)
     print("\nours by size (%s segments, %d workers, median of %d)" % (show_size(args.segment), args.workers, args.rounds))
@@ -393,8 +460,14 @@ def main():
     ap.add_argument("--tools", type=lambda text: text.split(","), default=list(TOOLS), help="ours,rclone,swift")
     ap.add_argument("--quick", action="store_true", help="a smoke run: 64MiB, 16MiB segments, sizes 32MiB,128MiB")
     ap.add_argument("--peers", help="peers.json or RUN_DIR of running peers (default: $OPENCLOUD_PEERS, else start a Swift)")
+    ap.add_argument("--link", dest="link_mode", choices=("loopback", "shaped"), default="loopback",
+                    help="loopback: one Swift, two accounts; shaped: the target account on a second Swift in a network "
+                         "namespace behind benchmarks/shaped_link.py (needs root) (loopback)")
+    ap.add_argument("--rtt", default="60ms", help="--link shaped: round-trip time (60ms)")
+    ap.add_argument("--rate", default="1gbit", help="--link shaped: rate each way (1gbit)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows as it happens, also in a log file
     if args.child:
         return child(json.loads(args.child))
     unknown = sorted(set(args.tools) - set(TOOLS))
@@ -408,15 +481,34 @@ def main():
             raise SystemExit("%s not found: run tests/peers/install.sh swift" % program)
 
     args.work = tempfile.mkdtemp(prefix="object-copy-bench.")
-    peers, run_dir = load_peers(args.peers), None
+    peers, run_dirs, link_process, args.link = load_peers(args.peers), [], None, None
+    if args.link_mode == "shaped" and peers is not None:
+        ap.error("--link shaped starts its own two Swifts: leave out --peers and OPENCLOUD_PEERS")
+    signal.signal(signal.SIGTERM, lambda *_args: sys.exit("terminated"))  # the cleanup below runs on TERM too
     try:
         args.own_swift = peers is None
         if peers is None:
-            run_dir, peers = start_swift(args.work, args.swift_workers)
-        benchmark(peers["swift"], args, peers.get("run_dir"))
+            run_dirs.append(os.path.join(args.work, "peers"))
+            peers = start_swift(run_dirs[-1], args.swift_workers)
+        target = peers
+        if args.link_mode == "shaped":
+            args.link, link_process = start_link(args)
+            run_dirs.append(os.path.join(args.work, "peers-far"))
+            target = start_swift(run_dirs[-1], args.swift_workers, args.link)
+            args.link.update(measure_link(args.link, args))
+            print("shaped link (benchmarks/shaped_link.py, TUN MTU %(mtu)d): configured %(rate_text)s, RTT %(rtt_text)s; "
+                  "measured: TCP connect %(connect_ms).1f ms, %(streams_text)s; the link allows %(allows_mbit).0f Mbit/s" % dict(
+                      args.link, rate_text=args.rate, rtt_text=args.rtt, streams_text=", ".join(
+                          "%s stream(s) %.0f Mbit/s" % (key.split("_")[1], value) for key, value in args.link.items()
+                          if key.startswith("mbit_"))))
+        args.source, args.target = Side(peers["swift"], SRC_ACCOUNT), Side(target["swift"], DST_ACCOUNT)
+        benchmark(args, peers.get("run_dir"))
     finally:
-        if run_dir:
+        for run_dir in run_dirs:
             subprocess.run(["bash", os.path.join(PEERS_DIR, "stop.sh"), run_dir], stdout=subprocess.DEVNULL, check=False)
+        if link_process:
+            link_process.terminate()
+            link_process.wait()
         shutil.rmtree(args.work, ignore_errors=True)
     return 0
 

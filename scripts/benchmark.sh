@@ -7,7 +7,8 @@
 #   bash scripts/benchmark.sh object-copy [options of benchmarks/object_copy.py, e.g. --quick]
 #       a large object copied between two accounts of a real Swift: ours vs rclone vs the swift CLI;
 #       installs the Swift peer and rclone (tests/peers/install.sh swift) and starts its own Swift,
-#       unless OPENCLOUD_PEERS names running peers
+#       unless OPENCLOUD_PEERS names running peers; --link shaped puts the target Swift in a network namespace
+#       behind a 60 ms, 1 Gbit/s delay line (benchmarks/shaped_link.py; root)
 #   bash scripts/benchmark.sh backup [options of benchmarks/backup.py, e.g. --quick]
 #       the backup roles' dump step vs mariadb-dump | gzip and pg_dump -Fc on a generated database; installs and
 #       starts a private MariaDB and PostgreSQL (tests/mariadb, tests/postgresql)

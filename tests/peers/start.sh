@@ -13,6 +13,8 @@
 #     PEER_MEMCACHED_PORT, default 16211; their syslog goes to PEER_SWIFT_LOG_PORT/udp, default 15140):
 #     tempauth with the accounts AUTH_test (test:tester) and AUTH_test2 (test2:tester2), storage in
 #     RUN_DIR, the slo, dlo and bulk middlewares. `--swift-only` starts only Swift (the benchmarks).
+# PEER_HOST (default 127.0.0.1) is the address every service binds to and is reached at: the shaped-link
+# benchmark runs a second Swift in a network namespace on the far end of its link (benchmarks/shaped_link.py).
 # Everything (configs, sqlite DBs, image store, objects, logs, pids) lives in RUN_DIR, which should be
 # fresh per run. On success RUN_DIR/peers.json describes the peers (see peers.py). On failure the log
 # tails are printed, whatever was started is stopped, and the exit code is non-zero.
@@ -44,7 +46,7 @@ SWIFT_OBJECT_PORT="${PEER_SWIFT_OBJECT_PORT:-16200}"
 MEMCACHED_PORT="${PEER_MEMCACHED_PORT:-16211}"
 SWIFT_LOG_PORT="${PEER_SWIFT_LOG_PORT:-15140}"   # udp
 START_TIMEOUT="${PEER_START_TIMEOUT:-45}"   # seconds per service to answer
-HOST=127.0.0.1
+HOST="${PEER_HOST:-127.0.0.1}"
 KEYSTONE_URL="http://$HOST:$KEYSTONE_PORT"
 SWIFT_URL="http://$HOST:$SWIFT_PORT"
 
@@ -214,7 +216,7 @@ allow_versioned_writes = true
 [filter:symlink]
 use = egg:swift#symlink
 EOF
-"$SWIFT_VENV/bin/python" "$HERE/swift_rings.py" "$SW" "$SWIFT_ACCOUNT_PORT" "$SWIFT_CONTAINER_PORT" "$SWIFT_OBJECT_PORT"
+"$SWIFT_VENV/bin/python" "$HERE/swift_rings.py" "$SW" "$SWIFT_ACCOUNT_PORT" "$SWIFT_CONTAINER_PORT" "$SWIFT_OBJECT_PORT" "$HOST"
 
 start_daemon() {  # NAME LOG COMMAND...: COMMAND in the background in its own session; its pid in pids/NAME.pid
     local name=$1 log=$2; shift 2
