@@ -223,7 +223,7 @@ cmd_finish() {
     mv -f -- "$PB_RUN/.manifest.json.partial" "$PB_RUN/manifest.json" || fail "cannot rename the manifest"
     # every file of the run, the manifest included, for sha256sum --check
     out=$( { cd -- "$PB_RUN" && find . -type f ! -name SHA256SUMS ! -name '.*' -printf '%P\n' | LC_ALL=C sort |
-        xargs -r -d '\n' sha256sum -- >.SHA256SUMS.partial; } 2>&1) ||
+        xargs -r -d '\n' sha256sum -- | tee .SHA256SUMS.partial >/dev/null; } 2>&1) ||
         { rm -f -- "$PB_RUN/.SHA256SUMS.partial"; fail "$(write_error "SHA256SUMS in $PB_RUN" "$out")"; }
     mv -f -- "$PB_RUN/.SHA256SUMS.partial" "$PB_RUN/SHA256SUMS" || fail "cannot rename SHA256SUMS"
     sync -f -- "$PB_RUN/SHA256SUMS" 2>/dev/null
