@@ -6,7 +6,7 @@ Per engine (a private server of tests/mariadb/start.sh resp. tests/postgresql/st
                  postgresql: `pg_dump -Fc` of every database (the runs summed)
     role dump    the role's own dump script, run as the role runs it, with the role's defaults, without Ansible:
                  mariadb: roles/mysql_backup/files/backup_run.sh (copied with mysql_lib.sh into a private 0700
-                 directory); postgresql: roles/postgresql_backup/files/pg_backup.sh start, globals, then
+                 directory); postgresql: roles/backup_run_dir/files/new_run.sh, then pg_backup.sh globals, then
                  database for each database
     role dump + check    the same with the restore check on (mysql_backup_verify_restore,
                  postgresql_backup_verify_restore); the restore check alone = this minus the role dump, paired
@@ -239,11 +239,12 @@ class PostgreSQL(Engine):
                 for d in DATABASES]
 
     def role_dump(self, out, log, verify):
-        """pg_backup.sh start, globals, database per database: dump.yml's steps with the role's defaults."""
+        """backup_run_dir's new_run.sh, then pg_backup.sh globals, database per database: dump.yml's steps with the
+        role's defaults."""
         script = os.path.join(ROLES, "postgresql_backup", "files", "pg_backup.sh")
         private = self.private_dir()
-        env = dict(self.env, PB_DIR=out, PB_BIN=self.bin, PB_PRIVATE=private, PB_ROLE_PASSWORDS="1")
-        runs = [measured(["bash", script, "start"], log, env)]
+        env = dict(self.env, BR_DIR=out, PB_BIN=self.bin, PB_PRIVATE=private, PB_ROLE_PASSWORDS="1")
+        runs = [measured(["bash", os.path.join(ROLES, "backup_run_dir", "files", "new_run.sh")], log, env)]
         with open(log) as handle:
             env["PB_RUN"] = os.path.join(out, ".%s.partial" % handle.read().split()[-1])
         runs.append(measured(["bash", script, "globals"], log, env))

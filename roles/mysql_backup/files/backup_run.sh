@@ -160,11 +160,16 @@ if [ "$log_bin" = 1 ]; then
 fi
 # The mandatory options come after the extra ones, so the extra ones cannot turn them off. --comments keeps the
 # "-- Dump completed" trailer; --verbose says on stderr (unbuffered) when the dump's transaction is open.
+# The dump's last lines (its trailer, the GTID) are kept as it streams (tee into tail through a FIFO), rather than
+# by decompressing the whole file again afterwards (0.35 s a 100 MB dump, a seventh of the dump step).
+mkfifo -m 0600 -- "$HERE/dump.fifo" || fail 1 "cannot create a FIFO in $HERE"
+tail -n 40 <"$HERE/dump.fifo" >"$HERE/dump.tail" &
+TAIL_JOB=$!
 {
     "$MB_DUMP" --defaults-file="$MB_DEFAULTS" "${EXTRA[@]}" \
         --single-transaction --quick --routines --triggers --events --hex-blob \
         --default-character-set=utf8mb4 --comments --verbose "${POSITION[@]}" --databases -- "${DBS[@]}" \
-        2>"$ERR" | "${COMPRESS[@]}" 2>"$CERR" >"$MB_RUN/.$DUMP_NAME.partial"
+        2>"$ERR" | tee -- "$HERE/dump.fifo" 2>"$HERE/tee.stderr" | "${COMPRESS[@]}" 2>"$CERR" >"$MB_RUN/.$DUMP_NAME.partial"
     echo "${PIPESTATUS[*]}" >"$HERE/dump.status"
 } &
 DUMP_JOB=$!
@@ -186,7 +191,8 @@ else
     done >"$HERE/snapshot.sums" || fail 1 "cannot list the tables"
 fi
 wait "$DUMP_JOB"
-read -r dump_status compress_status <"$HERE/dump.status" || dump_status="?" compress_status="?"
+wait "$TAIL_JOB"
+read -r dump_status tee_status compress_status <"$HERE/dump.status" || dump_status="?" tee_status="?" compress_status="?"
 if [ -n "$SNAP_JOB" ]; then
     [ -n "$SNAP_ERROR" ] || snap "UNLOCK TABLES; COMMIT" || SNAP_ERROR="COMMIT: $(oneline 1000 "$HERE/snapshot.stderr")"
     eval "exec $SNAP_W>&-"
@@ -202,13 +208,14 @@ if [ "$compress_status" != 0 ]; then
     fail 1 "the dump failed: cannot write $MB_RUN/$DUMP_NAME: ${COMPRESS[0]} exited $compress_status: ${cerrtext:-no message}${errtext:+; then $(basename "$MB_DUMP") exited $dump_status: $errtext}"
 fi
 [ "$dump_status" = 0 ] || fail 1 "the dump failed: $(basename "$MB_DUMP") exited $dump_status: ${errtext:-no message}"
+[ "$tee_status" = 0 ] || fail 1 "the dump failed: tee exited $tee_status: $(oneline 1000 "$HERE/tee.stderr")"
 [ -z "$SNAP_ERROR" ] || fail 1 "the snapshot session failed: $SNAP_ERROR"
 
 # ------------------------------------------------------------------------------------------ verify the dump
 TMP=$MB_RUN/.$DUMP_NAME.partial
 [ -s "$TMP" ] || fail 1 "the dump failed verification: the file is empty"
-tail_lines=$("${DECOMPRESS[@]}" <"$TMP" | tail -n 40)
-[ "${PIPESTATUS[0]}" = 0 ] || fail 1 "the dump failed verification: ${DECOMPRESS[0]} cannot read it back"
+tail_lines=$(cat -- "$HERE/dump.tail")
+rm -f -- "$HERE/dump.fifo" "$HERE/dump.tail" "$HERE/tee.stderr"
 case $(printf '%s\n' "$tail_lines" | tail -n 1) in
     "-- Dump completed"*) ;;
     *) fail 1 "the dump failed verification: no '-- Dump completed' trailer (truncated dump); last line: $(printf '%s\n' "$tail_lines" | tail -n 1 | head -c 200)" ;;
@@ -296,23 +303,71 @@ metadata() {  # DB
                CHARACTER_SET_CLIENT, COLLATION_CONNECTION, DATABASE_COLLATION
           FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() ORDER BY EVENT_NAME;"
 }
+# One restore stream of the restore check: the databases of scratch.map.G restored into their scratch copies, then the
+# copies' checksums into copy.sums.G (while another stream may still restore). On a failure, the reason (after
+# "restore check") in stream.G.err, and status 1.
+restore_stream() {  # G
+    local b64name b64scratch db
+    : >"$HERE/copy.sums.$1"
+    if ! restore_dump "$TMP" "$HERE/scratch.map.$1" 1 >"$HERE/restore.$1.out" 2>&1; then
+        # the client's ERROR line: it prints the failing statement (up to a megabyte of rows) before it
+        printf ': restoring the dump into scratch databases failed: %s' \
+            "$(grep -a -m 1 '^ERROR ' -- "$HERE/restore.$1.out" | head -c 1000 || head -c 1000 -- "$HERE/restore.$1.out")" \
+            >"$HERE/stream.$1.err"
+        return 1
+    fi
+    while IFS=$'\t' read -r b64name b64scratch; do
+        db=$(unb64 "$b64name")
+        table_checksums "$(unb64 "$b64scratch")" "$db" >>"$HERE/copy.sums.$1" ||
+            { printf " of '%s': CHECKSUM TABLE failed on the copy" "$db" >"$HERE/stream.$1.err"; return 1; }
+    done <"$HERE/scratch.map.$1"
+}
 if [ "${MB_VERIFY_RESTORE:-0}" = 1 ]; then
     if [ "${MB_RESTORE_LOG_BIN:-0}" != 1 ] && [ "$log_bin" = 1 ]; then
         # shellcheck disable=SC2034 # for mysql_lib.sh's client: the scratch databases never reach replicas
         INIT=("--init-command=SET SESSION sql_log_bin = 0")
     fi
     : >"$HERE/scratch.map"
+    : >"$HERE/scratch.sizes"
     tag=$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
     for row in "${DBINFO[@]}"; do
-        IFS=$'\t' read -r b64name cs coll _bytes <<<"$row"
+        IFS=$'\t' read -r b64name cs coll bytes <<<"$row"
         s="mysql_backup_verify_${tag}_${#SCRATCH[@]}"
         err=$(client -N -B -e "CREATE DATABASE $(ident "$s") CHARACTER SET $cs COLLATE $coll" 2>&1) ||
             fail 1 "restore check: cannot create a scratch database: $err"
         SCRATCH+=("$s")
         printf '%s\t%s\n' "$b64name" "$(b64 "$s")" >>"$HERE/scratch.map"
+        printf '%s\t%s\t%s\n' "$bytes" "$b64name" "$(b64 "$s")" >>"$HERE/scratch.sizes"
     done
-    err=$(restore_dump "$TMP" "$HERE/scratch.map" 1) ||
-        fail 1 "restore check: restoring the dump into scratch databases failed: ${err:0:1000}"
+    # The databases in up to two restore streams of about equal size (each database, largest first, onto the
+    # smaller stream), one client each: a client waits for every statement to end before it reads the next, so one
+    # stream leaves the client or the server idle, two keep both busy (benchmarks/backup.py). Each stream restores
+    # whole databases, as one stream would: the dump's header and trailer go to both, and what a database's part
+    # names in another database is a source database, never a scratch copy.
+    streams=1
+    [ "$(nproc 2>/dev/null || echo 1)" -lt 2 ] || streams=2
+    stream_bytes=()
+    for ((g = 0; g < streams; g++)); do : >"$HERE/scratch.map.$g"; stream_bytes[g]=0; done
+    while IFS=$'\t' read -r bytes b64name b64scratch; do
+        g=0
+        [ "$streams" = 2 ] && [ "${stream_bytes[1]}" -lt "${stream_bytes[0]}" ] && g=1
+        printf '%s\t%s\n' "$b64name" "$b64scratch" >>"$HERE/scratch.map.$g"
+        stream_bytes[g]=$((stream_bytes[g] + bytes))
+    done < <(sort -t $'\t' -k1,1nr -- "$HERE/scratch.sizes")
+    stream_jobs=()
+    for ((g = 0; g < streams; g++)); do
+        [ -s "$HERE/scratch.map.$g" ] || continue
+        restore_stream "$g" &
+        stream_jobs+=("$!:$g")
+    done
+    err=""
+    for j in "${stream_jobs[@]}"; do
+        wait "${j%%:*}" && continue
+        status=$?
+        [ -n "$err" ] || err=$(head -c 1200 -- "$HERE/stream.${j#*:}.err") err=${err:-a restore stream exited $status}
+    done
+    [ -z "$err" ] || fail 1 "restore check$err"
+    cat -- "$HERE"/copy.sums.* >"$HERE/copy.sums" || fail 1 "cannot read the copies' checksums in $HERE"
     # the definitions, source (now) and copy: a dump that changes a routine, a view or a column shows here
     while IFS=$'\t' read -r b64name b64scratch; do
         db=$(unb64 "$b64name") s=$(unb64 "$b64scratch")
@@ -321,7 +376,6 @@ if [ "${MB_VERIFY_RESTORE:-0}" = 1 ]; then
             >"$HERE/copy.meta" || fail 1 "restore check of '$db': cannot read the copy's definitions"
         diffs=$(diff "$HERE/source.meta" "$HERE/copy.meta") ||
             fail 1 "restore check of '$db': definitions differ between the database and the restored dump (< database, > dump): ${diffs:0:1500}"
-        table_checksums "$s" "$db" >>"$HERE/copy.sums" || fail 1 "restore check of '$db': CHECKSUM TABLE failed on the copy"
     done <"$HERE/scratch.map"
     if ! compare_checksums "$HERE/snapshot.sums" "$HERE/copy.sums" "$HERE/sums.diff" "$HERE/sums.warn"; then
         fail 1 "restore check: table checksums differ between the snapshot and the restored dump (< snapshot, > dump): $(oneline 1500 "$HERE/sums.diff")"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # opencloud.images.postgresql_backup: the steps of one backup run, run by the role (ansible.builtin.script) as
-#   pg_backup.sh tools | start | globals | database | finish
+#   pg_backup.sh tools | globals | database | finish
+# in a run directory that opencloud.images.backup_run_dir started.
 # Every input comes from the environment, so nothing secret or quoted is on a command line. The connection is libpq's
 # PGHOST, PGPORT, PGUSER, PGDATABASE (the maintenance database) and PGPASSFILE: the path of the role's 0600 password
 # file in its private 0700 directory PB_PRIVATE (removed by the role); no password is ever in argv or environ.
@@ -10,7 +11,6 @@
 #
 #   tools     PB_BIN_DIR (may be empty) -> stdout: the directory of pg_dump, pg_dumpall, pg_restore and psql, and
 #             pg_dump's version line
-#   start     PB_DIR -> creates PB_DIR/.TIMESTAMP.partial (0700); stdout: TIMESTAMP (UTC, YYYYMMDDTHHMMSSZ)
 #   globals   PB_BIN, PB_RUN, PB_ROLE_PASSWORDS (1/0) -> RUN/globals.sql; stdout: {"path", "size", "sha256"}
 #   database  PB_BIN, PB_RUN, PB_DB, PB_FILE, PB_FORMAT (custom|directory), PB_JOBS, PB_LOCK_WAIT_TIMEOUT,
 #             PB_EXTRA_ARGS (one per line), PB_CHECKSUMS (1/0), PB_VERIFY_RESTORE (1/0), PB_CHECKSUM_SQL
@@ -52,20 +52,6 @@ cmd_tools() {
         [ -x "$dir/$d" ] || fail "no $d beside pg_dump in $dir"
     done
     printf '%s\n%s\n' "$dir" "$("$dir/pg_dump" --version 2>&1 | head -n 1)"
-}
-
-cmd_start() {
-    need PB_DIR
-    local ts err=""
-    for _ in 1 2 3 4 5; do
-        ts=$(date -u +%Y%m%dT%H%M%SZ)
-        if [ ! -e "$PB_DIR/$ts" ] && err=$(mkdir -m 0700 -- "$PB_DIR/.$ts.partial" 2>&1); then
-            echo "$ts"
-            return 0
-        fi
-        sleep 1
-    done
-    fail "$(write_error "a new run directory in $PB_DIR" "${err:-runs of the same second exist}")"
 }
 
 sha_line() {  # PATH (relative to PB_RUN; one of the role's percent-encoded names): {"path", "size", "sha256"}
@@ -237,7 +223,7 @@ cmd_finish() {
     mv -f -- "$PB_RUN/.manifest.json.partial" "$PB_RUN/manifest.json" || fail "cannot rename the manifest"
     # every file of the run, the manifest included, for sha256sum --check
     out=$( { cd -- "$PB_RUN" && find . -type f ! -name SHA256SUMS ! -name '.*' -printf '%P\n' | LC_ALL=C sort |
-        xargs -r -d '\n' sha256sum -- >.SHA256SUMS.partial; } 2>&1) ||
+        xargs -r -d '\n' sha256sum -- | tee .SHA256SUMS.partial >/dev/null; } 2>&1) ||
         { rm -f -- "$PB_RUN/.SHA256SUMS.partial"; fail "$(write_error "SHA256SUMS in $PB_RUN" "$out")"; }
     mv -f -- "$PB_RUN/.SHA256SUMS.partial" "$PB_RUN/SHA256SUMS" || fail "cannot rename SHA256SUMS"
     sync -f -- "$PB_RUN/SHA256SUMS" 2>/dev/null
@@ -245,6 +231,6 @@ cmd_finish() {
 }
 
 case ${1:-} in
-    tools | start | globals | database | finish) "cmd_$1" ;;
-    *) fail "usage: pg_backup.sh tools|start|globals|database|finish" ;;
+    tools | globals | database | finish) "cmd_$1" ;;
+    *) fail "usage: pg_backup.sh tools|globals|database|finish" ;;
 esac
