@@ -310,9 +310,7 @@ restore_stream() {  # G
     local b64name b64scratch db
     : >"$HERE/copy.sums.$1"
     if ! restore_dump "$TMP" "$HERE/scratch.map.$1" 1 >"$HERE/restore.$1.out" 2>&1; then
-        # the client's ERROR line: it prints the failing statement (up to a megabyte of rows) before it
-        printf ': restoring the dump into scratch databases failed: %s' \
-            "$(grep -a -m 1 '^ERROR ' -- "$HERE/restore.$1.out" | head -c 1000 || head -c 1000 -- "$HERE/restore.$1.out")" \
+        printf ': restoring the dump into scratch databases failed: %s' "$(client_error "$HERE/restore.$1.out")" \
             >"$HERE/stream.$1.err"
         return 1
     fi

@@ -30,6 +30,11 @@ codec() {  # COMPRESSION: COMPRESS and DECOMPRESS, the commands of gzip | zstd |
 }
 
 oneline() { head -c "$1" -- "$2" 2>/dev/null | tr -s '\n\t ' '   ' | sed -e 's/^ //' -e 's/ $//'; }  # N FILE
+client_error() {  # FILE of the client's output: its ERROR line (it echoes the failing statement, up to a megabyte, first)
+    local line
+    line=$(grep -a -m 1 '^ERROR ' -- "$1" | head -c 1000)
+    if [ -n "$line" ]; then printf '%s' "$line"; else oneline 1000 "$1"; fi
+}
 
 # SQL listing the base tables of the database DB: "B64TABLE<TAB>ENGINE", by name.
 sql_base_tables() {

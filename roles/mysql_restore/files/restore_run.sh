@@ -79,7 +79,8 @@ if [ "${MR_USERS_MODE:-missing}" != none ]; then
             sel && pass == 2 && !first { print }
             { first = 0 }' "$HERE/users.sql"
     done >"$HERE/users.restore.sql"
-    err=$(client -N -B <"$HERE/users.restore.sql" 2>&1) || fail 1 "restoring the accounts failed: ${err:0:1000}"
+    client -N -B <"$HERE/users.restore.sql" >"$HERE/client.out" 2>&1 ||
+        fail 1 "restoring the accounts failed: $(client_error "$HERE/client.out")"
     rm -f -- "$HERE/users.sql" "$HERE/users.restore.sql"
 fi
 
@@ -97,7 +98,8 @@ while read -r b64name b64target cs coll; do
     printf '%s\t%s\n' "$b64name" "$b64target" >>"$HERE/restore.map"
     out "database $b64target"
 done <<<"$MR_DBS"
-err=$(restore_dump "$MR_DUMP" "$HERE/restore.map" 0) || fail 1 "restoring the dump failed: ${err:0:1000}"
+restore_dump "$MR_DUMP" "$HERE/restore.map" 0 >"$HERE/client.out" 2>&1 ||
+    fail 1 "restoring the dump failed: $(client_error "$HERE/client.out")"
 
 # ------------------------------------------------------------------------------------------ compare
 : >"$HERE/restored.sums"
