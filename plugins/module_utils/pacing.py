@@ -48,6 +48,8 @@ LOOK_INTERVAL = 1.0
 # times ``max_wait`` (5 minutes with image_create's defaults, an eighth of a 40-minute image).
 PATIENCE = 5
 JITTER = 0.25  # waits after a refusal are stretched by up to this fraction, drawn per controller
+# An image in progress for longer than a day is no longer counted (its process id may have been reused meanwhile).
+IN_FLIGHT_LIFETIME = 86400.0
 _PACERS = itertools.count()
 
 
@@ -88,7 +90,8 @@ class SharedPacer:
             now = self.clock()
             state["posts"] = [t for t in state.get("posts", []) if isinstance(t, (int, float)) and t > now - WINDOW]
             in_flight = state.get("in_flight")
-            state["in_flight"] = dict((token, since) for token, since in in_flight.items() if _alive(token)) \
+            state["in_flight"] = dict((token, since) for token, since in in_flight.items()
+                                      if isinstance(since, (int, float)) and since > now - IN_FLIGHT_LIFETIME and _alive(token)) \
                 if isinstance(in_flight, dict) else {}
             before = dict(state, posts=list(state["posts"]), in_flight=dict(state["in_flight"]))
             result = change(state, now)

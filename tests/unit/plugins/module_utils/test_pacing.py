@@ -14,7 +14,9 @@ import stat
 
 import pytest
 
-from ansible_collections.opencloud.images.plugins.module_utils.pacing import CONGESTION_SECONDS, JITTER, PATIENCE, WINDOW, SharedPacer
+from ansible_collections.opencloud.images.plugins.module_utils.pacing import (
+    CONGESTION_SECONDS, IN_FLIGHT_LIFETIME, JITTER, PATIENCE, WINDOW, SharedPacer,
+)
 
 
 class Clock:
@@ -146,6 +148,17 @@ def test_images_of_a_process_that_is_gone_no_longer_count_as_in_progress(tmp_pat
     queued.acquire()
     queued.refused(retry_after=1, at_least=10)
     assert queued.acquire() == 10, "nothing of this controller will finish: the growing interval, not the longest wait"
+
+
+def test_an_image_in_progress_for_over_a_day_no_longer_counts(tmp_path):
+    clock = Clock()
+    imaging, queued = pacers(tmp_path, clock)
+    imaging.acquire()
+    imaging.accepted(image_started=True)
+    clock.now += IN_FLIGHT_LIFETIME + 1
+    queued.acquire()
+    queued.refused(retry_after=1, at_least=10)
+    assert queued.acquire() == 10
 
 
 def test_waits_after_a_refusal_are_stretched_by_jitter_but_never_below_the_retry_after(tmp_path):
