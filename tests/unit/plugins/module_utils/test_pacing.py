@@ -133,6 +133,13 @@ def test_each_freed_slot_is_worth_one_request(tmp_path):
     assert third.acquire() == PATIENCE * 60, "no freed slot left unasked for: wait for the third image"
 
 
+def wait_after_a_refusal(pacer):
+    """The wait of ``pacer``'s next request after its first one was refused (Retry-After 1 s, first interval 10 s)."""
+    pacer.acquire()
+    pacer.refused(retry_after=1, at_least=10)
+    return pacer.acquire()
+
+
 def test_images_of_a_process_that_is_gone_no_longer_count_as_in_progress(tmp_path):
     def image_and_exit():
         (pacer,) = pacers(tmp_path, Clock(), count=1)
@@ -143,11 +150,8 @@ def test_images_of_a_process_that_is_gone_no_longer_count_as_in_progress(tmp_pat
     gone.start()
     gone.join(10)
     assert gone.exitcode == 0
-    clock = Clock()
-    (queued,) = pacers(tmp_path, clock, count=1)
-    queued.acquire()
-    queued.refused(retry_after=1, at_least=10)
-    assert queued.acquire() == 10, "nothing of this controller will finish: the growing interval, not the longest wait"
+    (queued,) = pacers(tmp_path, Clock(), count=1)
+    assert wait_after_a_refusal(queued) == 10, "nothing of this controller will finish: the growing interval, not the longest wait"
 
 
 def test_an_image_in_progress_for_over_a_day_no_longer_counts(tmp_path):
@@ -156,9 +160,7 @@ def test_an_image_in_progress_for_over_a_day_no_longer_counts(tmp_path):
     imaging.acquire()
     imaging.accepted(image_started=True)
     clock.now += IN_FLIGHT_LIFETIME + 1
-    queued.acquire()
-    queued.refused(retry_after=1, at_least=10)
-    assert queued.acquire() == 10
+    assert wait_after_a_refusal(queued) == 10
 
 
 def test_waits_after_a_refusal_are_stretched_by_jitter_but_never_below_the_retry_after(tmp_path):
