@@ -279,6 +279,7 @@ def report(args, wall, baseline, log, problems):
     bound = bounds[binding][0]
     api = [r for r in log if r["service"] in ("compute", "image")]
     refused = [r for r in api if r["status"] in (413, 429)]
+    rate_refused = [r for r in refused if r.get("rate_limited")]
     compute_posts = [r["time"] for r in api if r["service"] == "compute" and r["method"] == "POST"]
     compute_gets = [r["time"] for r in api if r["service"] == "compute" and r["method"] == "GET"]
     post_peak, post_over = over_limit(compute_posts, post_limit, post_window)
@@ -303,6 +304,13 @@ def report(args, wall, baseline, log, problems):
     print("API requests/image   %7.1f     (%d compute+image requests, %d refused with 413/429)"
           % (len(api) / float(args.servers), len(api), len(refused)))
     print("refused share        %7.1f %%" % (100.0 * len(refused) / max(1, len(api))))
+    if accepted:
+        first_done = accepted[0] + image_time
+        queued = [r for r in refused if not r.get("rate_limited")]
+        print("refused by           %7d by the account's rate limits (overLimit with retryAt), %d createImage by a full host "
+              "group: %d before any image could finish, %d after" % (len(rate_refused), len(queued),
+                                                                   sum(r["time"] < first_done for r in queued),
+                                                                   sum(r["time"] >= first_done for r in queued)))
     print("peak POSTs/window    %7d     (limit %d per %.2f s; over it for %.2f windows)" % (post_peak, post_limit, post_window, post_over / post_window))
     print("peak GETs/window     %7d     (limit %d per %.2f s; over it for %.2f windows)" % (get_peak, get_limit, get_window, get_over / get_window))
     print("identity requests    %7d     per run" % len(identity))

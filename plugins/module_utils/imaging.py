@@ -201,7 +201,7 @@ class ServerImager:
                         return image["id"]
                     self._wait_server_free(server["id"])
                     continue
-                self.pacer.accepted()
+                self.pacer.accepted(image_started=True)
                 if self.journal is not None:
                     self.journal.record(key, image_id=image_id)
                 return image_id

@@ -14,17 +14,26 @@ of one ansible-playbook, one AWX job) takes its turn from one small locked file 
   outcome of the previous one - at once after an acceptance, after the Retry-After (growing by half with
   each refusal in a row, up to ``max_wait``) after a refusal - or until an image this controller made
   finishes (``freed``), which is when the platform takes the next one;
+* while images of this controller are in progress, a refusal waits for one of them to finish rather than
+  for the growing interval (up to ``PATIENCE`` x ``max_wait`` in case a slot is freed by someone else): each
+  finished image is one free slot, worth one request, so that a queue costs one refused request per freed
+  slot, not one per interval. Slots that other automation (another controller, an AWX job slice) frees are
+  still found by that longest wait, which is stretched by a random ``JITTER`` so that controllers refused
+  together do not come back in lockstep. The Retry-After is always honoured;
 * a minute without refusals (after the last refusal's wait) ends the congestion.
 
-A process that dies holding its turn holds it at most ``max_wait`` seconds. The file holds times and
-counters only. ``clock`` is wall time (the processes share it); ``clock`` and ``sleep`` are injectable.
+A process that dies holding its turn holds it at most ``max_wait`` seconds; its images stop counting as in
+progress when it is gone. The file holds times, counters and process ids only. ``clock`` is wall time (the
+processes share it); ``clock``, ``sleep`` and ``rand`` are injectable.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import hashlib
+import itertools
 import os
+import random
 import time
 
 from ansible_collections.opencloud.images.plugins.module_utils.files import cache_root, locked, read_json, write_private_json
@@ -35,6 +44,24 @@ CONGESTION_SECONDS = 60.0  # a minute without refusals ends the one-at-a-time mo
 GROWTH = 1.5
 # The longest sleep between two looks at the shared state: a waiting process notices a freed turn this soon.
 LOOK_INTERVAL = 1.0
+# While this controller's own images are in progress, a refused queue waits for one of them to finish, up to this many
+# times ``max_wait`` (5 minutes with image_create's defaults, an eighth of a 40-minute image).
+PATIENCE = 5
+JITTER = 0.25  # waits after a refusal are stretched by up to this fraction, drawn per controller
+# An image in progress for longer than a day is no longer counted (its process id may have been reused meanwhile).
+IN_FLIGHT_LIFETIME = 86400.0
+_PACERS = itertools.count()
+
+
+def _alive(token):
+    """Whether the process that holds an in-progress entry (``pid:number``) still runs."""
+    try:
+        os.kill(int(token.split(":")[0]), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except OSError:
+        return True  # it exists, under another user
+    return True
 
 
 def pacing_key(*parts):
@@ -43,12 +70,15 @@ def pacing_key(*parts):
 
 
 class SharedPacer:
-    def __init__(self, key, per_minute=POSTS_PER_MINUTE, max_wait=60.0, directory=None, clock=time.time, sleep=time.sleep):
+    def __init__(self, key, per_minute=POSTS_PER_MINUTE, max_wait=60.0, directory=None, clock=time.time, sleep=time.sleep,
+                 rand=random.random):
         self.path = os.path.join(directory or os.path.join(cache_root(), "pacing"), key + ".json")
         self.per_minute = per_minute
         self.max_wait = max_wait
         self.clock = clock
         self.sleep = sleep
+        self.rand = rand
+        self.token = "%d:%d" % (os.getpid(), next(_PACERS))  # this pacer's entries among the images in progress
         self.waited = 0.0  # seconds this process spent waiting for its turns
 
     def _update(self, change):
@@ -59,7 +89,11 @@ class SharedPacer:
                 state = {}
             now = self.clock()
             state["posts"] = [t for t in state.get("posts", []) if isinstance(t, (int, float)) and t > now - WINDOW]
-            before = dict(state, posts=list(state["posts"]))
+            in_flight = state.get("in_flight")
+            state["in_flight"] = dict((token, since) for token, since in in_flight.items()
+                                      if isinstance(since, (int, float)) and since > now - IN_FLIGHT_LIFETIME and _alive(token)) \
+                if isinstance(in_flight, dict) else {}
+            before = dict(state, posts=list(state["posts"]), in_flight=dict(state["in_flight"]))
             result = change(state, now)
             if state != before:
                 write_private_json(self.path, state)
@@ -99,27 +133,45 @@ class SharedPacer:
                 state["next_turn"] = now + self.max_wait
         return start_at
 
-    def accepted(self):
-        """The POST went through: the next one may go at once, and a later refusal waits from the start again."""
+    def accepted(self, image_started=False):
+        """The POST went through: the next one may go at once, and a later refusal waits from the start again.
+        ``image_started``: it started an image of this process (in progress until ``freed``), which took a free slot."""
         def change(state, now):
             state["refusals"] = 0
             state["next_turn"] = now
+            if image_started:
+                state["in_flight"][self.token] = now
+                state["free_slots"] = max(0, state.get("free_slots", 0) - 1)
         self._update(change)
 
     def refused(self, retry_after=None, at_least=1.0):
         """The POST was refused (413/429): nobody POSTs for ``at_least`` seconds, half as long again with each further
-        refusal in a row up to ``max_wait``, and never before the Retry-After the platform asked for."""
+        refusal in a row up to ``max_wait``, and never before the Retry-After the platform asked for. While images of
+        this controller are in progress, until one of them is ``freed`` instead (at most ``PATIENCE`` x ``max_wait``),
+        unless another slot freed meanwhile is still unasked for: then the next request goes after the Retry-After."""
         def change(state, now):
             refusals = state.get("refusals", 0) + 1
-            wait = max(float(retry_after or 0), min(at_least * GROWTH ** (refusals - 1), self.max_wait))
+            state["free_slots"] = max(0, state.get("free_slots", 0) - 1)  # a freed slot's one try, if it was one
+            if state["free_slots"]:
+                wait = 0.0  # more slots were freed meanwhile: each is worth one request
+            elif state["in_flight"]:
+                wait = PATIENCE * self.max_wait * (1 + JITTER * self.rand())
+            else:
+                wait = min(at_least * GROWTH ** (refusals - 1), self.max_wait) * (1 + JITTER * self.rand())
+            wait = max(float(retry_after or 0), wait)
             state["refusals"] = refusals
             state["next_turn"] = now + wait
             state["congested_until"] = now + wait + CONGESTION_SECONDS
         self._update(change)
 
     def freed(self):
-        """Something this controller waited for finished (an image became active): the next turn may go now."""
+        """Something this controller waited for finished (an image became active, or failed): one slot is free, and
+        the next turn may go now."""
         def change(state, now):
+            state["in_flight"].pop(self.token, None)
             if state.get("congested_until", 0) > now:
                 state["next_turn"] = min(state.get("next_turn", now), now)
+                state["free_slots"] = state.get("free_slots", 0) + 1
+            else:
+                state["free_slots"] = 0
         self._update(change)

@@ -202,7 +202,10 @@ def create_app(state):
         token = state.token(request.headers.get("X-Auth-Token", ""))
         if module in (None, identity, control) or token is None:
             return None
-        return rate_limits.over_limit(state, token.tenant_id, module.SERVICE, request.method, request.path)
+        refusal = rate_limits.over_limit(state, token.tenant_id, module.SERVICE, request.method, request.path)
+        if refusal is not None:
+            g.rate_limited = True  # the request log tells the account's rate limit from the other 413s
+        return refusal
 
     @app.after_request
     def stamp_request_id(response):
@@ -217,10 +220,13 @@ def create_app(state):
     @app.after_request
     def log_request(response):
         """Record the call without anything that may carry a secret: no headers, no bodies, only query parameter names. Its
-        ``time`` is when it was answered, in seconds since the epoch on the cloud's clock (the one rate limit windows use)."""
-        state.log_request({"method": request.method, "path": request.path, "status": response.status_code,
-                           "service": service_for(request.path), "query": sorted(set(request.args)),
-                           "time": round(state.now().timestamp(), 6)})
+        ``time`` is when it was answered, in seconds since the epoch on the cloud's clock (the one rate limit windows use);
+        ``rate_limited`` is there (true) when the account's rate limits refused it."""
+        entry = {"method": request.method, "path": request.path, "status": response.status_code, "service": service_for(request.path),
+                 "query": sorted(set(request.args)), "time": round(state.now().timestamp(), 6)}
+        if g.get("rate_limited"):
+            entry["rate_limited"] = True
+        state.log_request(entry)
         return response
 
     @app.errorhandler(HTTPException)

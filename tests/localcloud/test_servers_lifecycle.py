@@ -373,6 +373,7 @@ def test_rackspace_post_limit_in_scaled_minutes_and_request_times_on_the_cloud_c
     assert client.post(f"{COMPUTE}/os-keypairs", headers=demo, json=keypair).status_code == 409
     posts = [entry for entry in client.get("/_localcloud/requests").get_json()["requests"] if entry["method"] == "POST"]
     assert [(entry["status"], round(entry["time"] - start, 2)) for entry in posts[99:]] == [(409, 0), (413, 0.25), (409, 0.61)]
+    assert [entry.get("rate_limited", False) for entry in posts[99:]] == [False, True, False], "the log tells a rate refusal apart"
 
 
 def test_server_creates_per_day(client, demo, clock):

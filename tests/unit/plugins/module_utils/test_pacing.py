@@ -12,7 +12,11 @@ import multiprocessing
 import os
 import stat
 
-from ansible_collections.opencloud.images.plugins.module_utils.pacing import CONGESTION_SECONDS, WINDOW, SharedPacer
+import pytest
+
+from ansible_collections.opencloud.images.plugins.module_utils.pacing import (
+    CONGESTION_SECONDS, IN_FLIGHT_LIFETIME, JITTER, PATIENCE, WINDOW, SharedPacer,
+)
 
 
 class Clock:
@@ -27,9 +31,9 @@ class Clock:
         self.now += seconds
 
 
-def pacers(tmp_path, clock, count=2, **kwargs):
-    """``count`` pacers of one account, as ``count`` forks of one controller see it."""
-    return [SharedPacer("account", directory=str(tmp_path / "pacing"), clock=clock, sleep=clock.sleep, **kwargs)
+def pacers(tmp_path, clock, count=2, rand=lambda: 0.0, **kwargs):
+    """``count`` pacers of one account, as ``count`` forks of one controller see it (no jitter unless ``rand`` says)."""
+    return [SharedPacer("account", directory=str(tmp_path / "pacing"), clock=clock, sleep=clock.sleep, rand=rand, **kwargs)
             for _index in range(count)]
 
 
@@ -96,6 +100,83 @@ def test_the_congestion_ends_a_minute_after_the_last_refusals_wait(tmp_path):
     assert [second.acquire(), third.acquire()] == [0, 0], "no longer one at a time"
 
 
+def test_while_own_images_are_in_progress_a_refused_queue_waits_for_one_of_them_not_for_the_interval(tmp_path):
+    clock = Clock()
+    imaging, queued, other = pacers(tmp_path, clock, count=3, max_wait=60)
+    imaging.acquire()
+    imaging.accepted(image_started=True)
+    queued.acquire()
+    queued.refused(retry_after=1, at_least=10)
+    assert other.acquire() == PATIENCE * 60, "no image finished: only the longest wait sends the next request"
+    other.refused(retry_after=1, at_least=10)
+    clock.now += 100
+    imaging.freed()
+    assert queued.acquire() == 0, "the finished image's slot is asked for at once"
+
+
+def test_each_freed_slot_is_worth_one_request(tmp_path):
+    clock = Clock()
+    images = pacers(tmp_path, clock, count=3)
+    first, second, third = pacers(tmp_path, clock, count=3)
+    for pacer in images:
+        pacer.acquire()
+        pacer.accepted(image_started=True)
+    first.acquire()
+    first.refused(retry_after=1)
+    clock.now += 30
+    images[0].freed()
+    images[1].freed()
+    assert first.acquire() == 0
+    first.refused(retry_after=1)  # another controller took the slot first
+    assert second.acquire() == 1, "the second freed slot's request, after the Retry-After"
+    second.refused(retry_after=1)
+    assert third.acquire() == PATIENCE * 60, "no freed slot left unasked for: wait for the third image"
+
+
+def wait_after_a_refusal(pacer):
+    """The wait of ``pacer``'s next request after its first one was refused (Retry-After 1 s, first interval 10 s)."""
+    pacer.acquire()
+    pacer.refused(retry_after=1, at_least=10)
+    return pacer.acquire()
+
+
+def test_images_of_a_process_that_is_gone_no_longer_count_as_in_progress(tmp_path):
+    def image_and_exit():
+        (pacer,) = pacers(tmp_path, Clock(), count=1)
+        pacer.acquire()
+        pacer.accepted(image_started=True)
+
+    gone = multiprocessing.get_context("fork").Process(target=image_and_exit)
+    gone.start()
+    gone.join(10)
+    assert gone.exitcode == 0
+    (queued,) = pacers(tmp_path, Clock(), count=1)
+    assert wait_after_a_refusal(queued) == 10, "nothing of this controller will finish: the growing interval, not the longest wait"
+
+
+def test_an_image_in_progress_for_over_a_day_no_longer_counts(tmp_path):
+    clock = Clock()
+    imaging, queued = pacers(tmp_path, clock)
+    imaging.acquire()
+    imaging.accepted(image_started=True)
+    clock.now += IN_FLIGHT_LIFETIME + 1
+    assert wait_after_a_refusal(queued) == 10
+
+
+def test_waits_after_a_refusal_are_stretched_by_jitter_but_never_below_the_retry_after(tmp_path):
+    clock = Clock()
+    (late,) = pacers(tmp_path / "one", clock, count=1, rand=lambda: 1.0)
+    (early,) = pacers(tmp_path / "two", clock, count=1, rand=lambda: 0.2)
+    waits = []
+    for pacer in (late, early):
+        pacer.acquire()
+        pacer.refused(retry_after=1, at_least=4)
+        waits.append(pacer.acquire())
+    assert waits == pytest.approx([4 * (1 + JITTER), 4 * (1 + 0.2 * JITTER)]), "two controllers refused together come back apart"
+    late.refused(retry_after=30, at_least=4)
+    assert late.acquire() == 30
+
+
 def test_acquire_gives_up_waiting_at_its_timeout(tmp_path):
     clock = Clock()
     first, second = pacers(tmp_path, clock)
@@ -113,7 +194,7 @@ def test_the_state_file_is_private_and_holds_times_and_counters_only(tmp_path):
     assert stat.S_IMODE(os.stat(os.path.dirname(pacer.path)).st_mode) == 0o700
     with open(pacer.path) as handle:
         state = json.load(handle)
-    assert set(state) == {"posts", "refusals", "next_turn", "congested_until"}
+    assert set(state) == {"posts", "refusals", "next_turn", "congested_until", "in_flight", "free_slots"}
     assert all(isinstance(value, (int, float)) for value in state["posts"] + [state["next_turn"], state["congested_until"]])
 
 
