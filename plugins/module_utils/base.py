@@ -74,7 +74,8 @@ def check_seconds(params, *options):
 
 def check_mover_options(params):
     """Bounds of the options in MOVER_ARGUMENT_SPEC; each error names the option. The mover's keyword arguments."""
-    check_workers(params["workers"])
+    if params["workers"] is not None:  # None: chosen from the link (image_transfer)
+        check_workers(params["workers"])
     if params["timeout"] <= 0:
         raise ConfigError("timeout must be a positive number of seconds; got %d." % params["timeout"], option="timeout")
     if params["task_poll_interval"] <= 0:

@@ -25,6 +25,7 @@ from ansible_collections.opencloud.images.plugins.module_utils.images import (
 from ansible_collections.opencloud.images.plugins.module_utils.large_objects import (
     CHUNK_BYTES, SegmentStream, copy_large_object, delete_large_object, file_pieces, write_large_object,
 )
+from ansible_collections.opencloud.images.plugins.module_utils.links import workers_for_link
 from ansible_collections.opencloud.images.plugins.module_utils.markers import (
     EXPORT_OPTIONS, GONE, IMPORTED_FROM, MARKER_PREFIX, SOURCE_IMAGE, SOURCE_REGION,
 )
@@ -272,16 +273,24 @@ class RegionTransfer(ImageMover):
         self.log.leave("export", "the export %s in Cloud Files of %s" % (location, self.source.region))
         self.log.leave("copy", "the copy %s/%s and its segments in %s_segments in Cloud Files of %s" % (
             self.target_container, obj, self.target_container, self.target.region))
+        workers, workers_reason = self.copy_workers(target_files)
         copied = copy_large_object(source_files, target_files, container, obj, self.target_container, obj,
-                                   workers=self.workers, sleep=self.sleep)
-        self.log.step("copied %d of %d segments (%d already there), %d bytes, in %.1f s" % (
-            copied.segments_sent, copied.segments_total, copied.segments_skipped, copied.bytes_sent, copied.seconds))
+                                   workers=workers, sleep=self.sleep)
+        self.log.step("copied %d of %d segments (%d already there), %d bytes, in %.1f s, %d at a time" % (
+            copied.segments_sent, copied.segments_total, copied.segments_skipped, copied.bytes_sent, copied.seconds, workers))
         image_id = self.run_import(TaskService(self.target), self.target_images, "%s/%s" % (self.target_container, obj), name)
         new = self.finish(self.target_images, image_id, self.properties_for(image, properties), tags)
         self.remember(image, new)
         if self.cleanup:
             self.clean(source_files, container, obj, target_files, obj)
-        return new, copied.as_dict()
+        return new, dict(copied.as_dict(), workers=workers, workers_reason=workers_reason)
+
+    def copy_workers(self, target_files):
+        """(segments in flight, why): the workers option when set, else chosen from the round trip of a HEAD of the
+        target container (see links.py); the segment size is not chosen, the copy keeps the export's segments."""
+        if self.workers is not None:
+            return self.workers, "the workers option"
+        return workers_for_link(lambda: target_files.container_exists(self.target_container))
 
     def export(self, image, files):
         """``container/object`` of the image's export: one left by an earlier run, or a new export task's."""

@@ -94,8 +94,14 @@ options:
   workers:
     description:
       - Segments copied at the same time (1 to 32).
+      - Unset, it is chosen from what the link to O(target_region) shows when the copy starts, as
+        ceil(link rate x round trip / send window) between 4 and 32. The round trip is the shortest of 3 HEAD requests
+        of O(target_container); the send window is this host's largest TCP send buffer (the third field of
+        C(/proc/sys/net/ipv4/tcp_wmem), else 4 MiB); the link rate cannot be seen without sending data, so the nominal
+        1 Gbit/s of the links between Rackspace regions is assumed. RV(transferred.workers) and
+        RV(transferred.workers_reason) tell what was chosen and why.
+      - The segment size is not chosen here; the copy keeps the segments of the export (the source's).
     type: int
-    default: 4
   cleanup:
     description:
       - Delete the export and the copy from Cloud Files once the new image is active. Never done after a failure, so that
@@ -133,7 +139,7 @@ EXAMPLES = r'''
     image: db-2026-11-26
     region: IAD
     target_region: LON
-    workers: 8
+    workers: 8  # rather than the count chosen from the link
     timeout: 43200
   async: 43200
   poll: 60
@@ -175,7 +181,19 @@ transferred:
   returned: when a copy was made
   type: dict
   sample: {"bytes_total": 21474836480, "bytes_sent": 21474836480, "segments_total": 20, "segments_sent": 20,
-           "segments_skipped": 0, "repeats": 1, "seconds": 412.7, "manifest": "slo"}
+           "segments_skipped": 0, "repeats": 1, "seconds": 412.7, "manifest": "slo", "workers": 6,
+           "workers_reason": "ceil(1 Gbit/s assumed x 180.3 ms round trip / 4.0 MiB window (tcp_wmem maximum)) = 6"}
+  contains:
+    workers:
+      description: Segments copied at the same time (tasks path), O(workers) or the count chosen from the link.
+      returned: when the tasks path made a copy
+      type: int
+      sample: 6
+    workers_reason:
+      description: Why that many, V(the workers option) or the rule and the measurements it was chosen from.
+      returned: when the tasks path made a copy
+      type: str
+      sample: ceil(1 Gbit/s assumed x 180.3 ms round trip / 4.0 MiB window (tcp_wmem maximum)) = 6
 steps:
   description: What this run did, in order.
   returned: always
@@ -210,7 +228,7 @@ class ImageTransferModule(OpenCloudModule):
         method=dict(type="str", choices=["auto", "tasks", "image_data"], default="auto"),
         export_container=dict(type="str", default="image-transfer"),
         target_container=dict(type="str"),
-        **MOVER_ARGUMENT_SPEC
+        **dict(MOVER_ARGUMENT_SPEC, workers=dict(type="int"))
     )
 
     def run(self):

@@ -4,6 +4,7 @@ The local cloud's export task writes a 3 MiB + 512 byte VHD as a DLO of 1 MiB se
 its tasks take 0.3 s per phase, so the tests poll every 0.2 s.
 """
 
+import re
 import uuid
 
 import pytest
@@ -62,6 +63,10 @@ def test_an_image_moves_to_another_region_once_and_leaves_nothing_behind(localcl
     copy = results["copy"]
     assert copy["changed"] and copy["method"] == "tasks" and copy["left"] == []
     assert copy["transferred"]["segments_total"] == 4 and copy["transferred"]["manifest"] == "slo"
+    # workers unset: chosen from the round trip to ORD (loopback: at most 4 streams needed), so the floor of 4.
+    assert copy["transferred"]["workers"] == 4
+    assert re.fullmatch(r"ceil\(1 Gbit/s assumed x \d+\.\d ms round trip / \d+\.\d MiB window \(.+\)\) = [1-4](, at least 4)?",
+                        copy["transferred"]["workers_reason"]), copy["transferred"]["workers_reason"]
     new = copy["image"]
     assert new["status"] == "active" and new["name"] == image["name"] and new["tags"] == ["web"]
     assert (new["opencloud.images.source_image"], new["opencloud.images.source_region"]) == (image["id"], "DFW")
@@ -91,9 +96,11 @@ def test_a_damaged_segment_is_sent_again(localcloud, playbook):
     image = own_image(localcloud)
     segment_fault(localcloud, 2, corrupt=True, count=1)
     segment_fault(localcloud, 3, reset_after_bytes=4096, count=1)
-    run = playbook(play(localcloud, transfer("copy", image=image["id"], target_region="ORD")))
+    run = playbook(play(localcloud, transfer("copy", image=image["id"], target_region="ORD", workers=2)))
     assert run.rc == 0, run.output
-    assert run.results()["copy"]["transferred"]["repeats"] == 2
+    transferred = run.results()["copy"]["transferred"]
+    assert transferred["repeats"] == 2
+    assert (transferred["workers"], transferred["workers_reason"]) == (2, "the workers option")
     assert len(copies_of(localcloud, image["id"])) == 1
 
 

@@ -87,3 +87,8 @@ def test_export_container_names_the_export_task_refuses_are_refused_first(contai
     with pytest.raises(ConfigError) as caught:
         RegionTransfer(None, None, container)
     assert caught.value.option == "export_container"
+
+
+def test_unset_workers_are_left_to_the_link():
+    params = {"workers": None, "timeout": 10, "task_poll_interval": 30, "cleanup": True}
+    assert check_mover_options(params)["workers"] is None
