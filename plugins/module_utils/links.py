@@ -8,7 +8,8 @@ RTT needs ceil(R x RTT / window) streams to be full (README, "Copying an image's
 regions": over a shaped 60 ms, 1 Gbit/s link one stream got 357 Mbit/s, held by the sender's 4 MiB
 ``tcp_wmem`` maximum, and 4 streams 91 % of the link). The round trip is measured with a few cheap
 requests to the target; the window is this host's ``tcp_wmem`` maximum; the rate cannot be measured
-without sending data, so the nominal 1 Gbit/s of the links between Rackspace regions is assumed.
+without sending data, so a nominal 1 Gbit/s is assumed (the benchmark's shaped link; a faster link
+needs an explicit ``workers``).
 """
 
 from __future__ import absolute_import, division, print_function

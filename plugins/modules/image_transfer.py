@@ -97,8 +97,8 @@ options:
       - Unset, it is chosen from what the link to O(target_region) shows when the copy starts, as
         ceil(link rate x round trip / send window) between 4 and 32. The round trip is the shortest of 3 HEAD requests
         of O(target_container); the send window is this host's largest TCP send buffer (the third field of
-        C(/proc/sys/net/ipv4/tcp_wmem), else 4 MiB); the link rate cannot be seen without sending data, so the nominal
-        1 Gbit/s of the links between Rackspace regions is assumed. RV(transferred.workers) and
+        C(/proc/sys/net/ipv4/tcp_wmem), else 4 MiB); the link rate cannot be seen without sending data, so a nominal
+        1 Gbit/s is assumed (set O(workers) for a faster link). RV(transferred.workers) and
         RV(transferred.workers_reason) tell what was chosen and why.
       - The segment size is not chosen here; the copy keeps the segments of the export (the source's).
     type: int
