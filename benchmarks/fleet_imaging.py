@@ -307,10 +307,9 @@ def report(args, wall, baseline, log, problems):
     if accepted:
         first_done = accepted[0] + image_time
         queued = [r for r in refused if not r.get("rate_limited")]
+        early = sum(r["time"] < first_done for r in queued)
         print("refused by           %7d by the account's rate limits (overLimit with retryAt), %d createImage by a full host "
-              "group: %d before any image could finish, %d after" % (len(rate_refused), len(queued),
-                                                                   sum(r["time"] < first_done for r in queued),
-                                                                   sum(r["time"] >= first_done for r in queued)))
+              "group: %d before any image could finish, %d after" % (len(rate_refused), len(queued), early, len(queued) - early))
     print("peak POSTs/window    %7d     (limit %d per %.2f s; over it for %.2f windows)" % (post_peak, post_limit, post_window, post_over / post_window))
     print("peak GETs/window     %7d     (limit %d per %.2f s; over it for %.2f windows)" % (get_peak, get_limit, get_window, get_over / get_window))
     print("identity requests    %7d     per run" % len(identity))
