@@ -21,7 +21,8 @@ from collections import Counter, namedtuple
 
 MODULES = ("image_create", "image", "image_info", "image_prune", "image_share", "image_transfer", "image_import",
            "object_download", "object_upload", "server_info", "server", "server_rebuild", "image_verify")
-ROLES = ("server_image", "mysql_backup", "mysql_restore", "postgresql_backup", "postgresql_restore", "windows_dc_check")
+ROLES = ("server_image", "mysql_backup", "mysql_restore", "postgresql_backup", "postgresql_restore", "windows_dc_check",
+         "backup_run_dir")
 KINDS = ("wrong type", "empty", "oversize", "out of range", "unknown id", "wrong region", "another account",
          "iso file", "truncated vhd", "disk file", "json-patch value", "unicode or path-like", "conflicting options")
 ZERO_UUID = "00000000-0000-4000-8000-000000000000"
@@ -308,6 +309,12 @@ CASES = [
          "mysql_backup_login_password", ["the password must not hold a newline"], "unicode or path-like"),
     case("role-mysql-backup-system-schema", "mysql_backup", {"mysql_backup_databases": ["shop", "mysql"]},
          "mysql_backup_databases", ["must not list the system schemas (mysql)", "users.sql.gz"], "conflicting options"),
+    # backup_run_dir (the backup roles' first step; refused before it makes a directory)
+    case("role-backup-run-dir-no-path", "backup_run_dir", {"backup_run_dir_caller": "mysql_backup"}, "backup_run_dir_path",
+         ["missing required arguments: backup_run_dir_path"], "empty"),
+    case("role-backup-run-dir-relative-path", "backup_run_dir",
+         {"backup_run_dir_path": "backups/runs", "backup_run_dir_caller": "mysql_backup"}, "backup_run_dir_path",
+         ["backup_run_dir_path must be an absolute path"], "unicode or path-like"),
     # postgresql_backup (refused before it looks for a database server)
     case("role-postgresql-backup-relative-dir", "postgresql_backup", {"postgresql_backup_dir": "backups/pg"},
          "postgresql_backup_dir", ["postgresql_backup_dir must be an absolute path"], "unicode or path-like"),
