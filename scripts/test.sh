@@ -517,6 +517,10 @@ run_pytest() {
 # tool derived from the passwd home, or an install outside the dev home, shows up here.
 check_user_home() {
   local new kept=(-path "$OPENCLOUD_DEV_HOME")
+  if [ ! -d "$USER_HOME" ]; then # a HOME that does not exist (as some CI runners give) gained nothing either
+    echo "$USER_HOME: does not exist, so nothing was written there"
+    return 0
+  fi
   if [ -n "${PYENV_ROOT:-}" ]; then kept+=(-o -path "$PYENV_ROOT"); fi # the interpreters' own files
   new=$(find "$USER_HOME" -xdev -mindepth 1 \( "${kept[@]}" \) -prune -o -newer "$WORK/started" ! -type d -print 2>/dev/null |
     head -20)
