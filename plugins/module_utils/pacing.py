@@ -10,26 +10,31 @@ retry on their own send thousands of refused POSTs. Instead, every process of th
 of one ansible-playbook, one AWX job) takes its turn from one small locked file in the user's cache:
 
 * at most ``per_minute`` POSTs start in any 60 s;
-* after a refusal the account is *congested*: requests go one at a time, the next one waiting for the
-  outcome of the previous one - at once after an acceptance, after the Retry-After (growing by half with
+* a refusal congests the *lane* of the server's host (its ``hostId``: the platform limits the images in
+  progress per host group, so a full host says nothing of the others, whose requests go on as before).
+  In a congested lane requests go one at a time, the next one waiting for the outcome of the previous one - at once after an acceptance, after the Retry-After (growing by half with
   each refusal in a row, up to ``max_wait``) after a refusal - or until an image this controller made
-  finishes (``freed``), which is when the platform takes the next one;
-* while images of this controller are in progress, a refusal waits for one of them to finish rather than
+  finishes in that lane (``freed``), which is when the platform takes the next one there;
+* while images of this controller are in progress in the lane, a refusal waits for one of them to finish rather than
   for the growing interval (up to ``PATIENCE`` x ``max_wait`` in case a slot is freed by someone else): each
-  finished image is one free slot, worth one request, so that a queue costs one refused request per freed
+  finished image is one free slot of its lane, worth one request of that lane, so that a queue costs one refused request per freed
   slot, not one per interval. Slots that other automation (another controller, an AWX job slice) frees are
   still found by that longest wait, which is stretched by a random ``JITTER`` so that controllers refused
   together do not come back in lockstep. The Retry-After is always honoured;
-* a minute without refusals (after the last refusal's wait) ends the congestion.
+* a minute without refusals (after the last refusal's wait) ends the lane's congestion.
+
+A refusal by the account's own rate limit is paced the same way, per lane: at most one request per lane
+is out at a time, each lane waiting at least the Retry-After, while the per-minute budget holds for all.
 
 A process that dies holding its turn holds it at most ``max_wait`` seconds; its images stop counting as in
-progress when it is gone. The file holds times, counters and process ids only. ``clock`` is wall time (the
+progress when it is gone. The file holds times, counters, process ids and hostIds (opaque hashes) only. ``clock`` is wall time (the
 processes share it); ``clock``, ``sleep`` and ``rand`` are injectable.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import copy
 import hashlib
 import itertools
 import os
@@ -42,7 +47,7 @@ POSTS_PER_MINUTE = 100  # Rackspace's absolute limit: any POST, per account (res
 WINDOW = 60.0
 CONGESTION_SECONDS = 60.0  # a minute without refusals ends the one-at-a-time mode
 GROWTH = 1.5
-# The longest sleep between two looks at the shared state: a waiting process notices a freed turn this soon.
+# The longest sleep between two looks at the shared state's file: a waiting process notices a freed turn this soon.
 LOOK_INTERVAL = 1.0
 # While this controller's own images are in progress, a refused queue waits for one of them to finish, up to this many
 # times ``max_wait`` (5 minutes with image_create's defaults, an eighth of a 40-minute image).
@@ -70,9 +75,12 @@ def pacing_key(*parts):
 
 
 class SharedPacer:
-    def __init__(self, key, per_minute=POSTS_PER_MINUTE, max_wait=60.0, directory=None, clock=time.time, sleep=time.sleep,
-                 rand=random.random):
+    """The pacing of one process's requests; ``lane`` is the hostId of the server they are for (None: one lane)."""
+
+    def __init__(self, key, lane=None, per_minute=POSTS_PER_MINUTE, max_wait=60.0, directory=None, clock=time.time,
+                 sleep=time.sleep, rand=random.random):
         self.path = os.path.join(directory or os.path.join(cache_root(), "pacing"), key + ".json")
+        self.lane = str(lane or "")
         self.per_minute = per_minute
         self.max_wait = max_wait
         self.clock = clock
@@ -82,19 +90,25 @@ class SharedPacer:
         self.waited = 0.0  # seconds this process spent waiting for its turns
 
     def _update(self, change):
-        """Apply ``change(state, now)`` to the shared state under its lock; return what it returns."""
+        """Apply ``change(posts, lane, now)`` to the account's POST times and this process's lane in the shared state,
+        under its lock; return what it returns."""
         with locked(self.path + ".lock"):
             state = read_json(self.path)
             if not isinstance(state, dict):
                 state = {}
             now = self.clock()
-            state["posts"] = [t for t in state.get("posts", []) if isinstance(t, (int, float)) and t > now - WINDOW]
-            in_flight = state.get("in_flight")
-            state["in_flight"] = dict((token, since) for token, since in in_flight.items()
-                                      if isinstance(since, (int, float)) and since > now - IN_FLIGHT_LIFETIME and _alive(token)) \
+            posts = [t for t in state.get("posts", []) if isinstance(t, (int, float)) and t > now - WINDOW]
+            lanes = state.get("lanes") if isinstance(state.get("lanes"), dict) else {}
+            lanes = dict((name, lane) for name, lane in lanes.items() if isinstance(lane, dict) and (
+                name == self.lane or lane.get("in_flight") or lane.get("congested_until", 0) > now))  # idle lanes go
+            lane = lanes.setdefault(self.lane, {})
+            in_flight = lane.get("in_flight")
+            lane["in_flight"] = dict((token, since) for token, since in in_flight.items()
+                                     if isinstance(since, (int, float)) and since > now - IN_FLIGHT_LIFETIME and _alive(token)) \
                 if isinstance(in_flight, dict) else {}
-            before = dict(state, posts=list(state["posts"]), in_flight=dict(state["in_flight"]))
-            result = change(state, now)
+            state = {"posts": posts, "lanes": lanes}
+            before = copy.deepcopy(state)
+            result = change(posts, lane, now)
             if state != before:
                 write_private_json(self.path, state)
         return result
@@ -104,8 +118,12 @@ class SharedPacer:
         decides what a refusal means); return the seconds waited."""
         started = self.clock()
         deadline = None if timeout is None else started + timeout
+        seen, start_at = None, None
         while True:
-            start_at = self._update(self._take_turn)
+            version = self._version()
+            if version != seen or start_at is None or start_at <= self.clock():
+                seen = version
+                start_at = self._update(self._take_turn)
             now = self.clock()
             if start_at <= now or (deadline is not None and now >= deadline):
                 break
@@ -117,61 +135,71 @@ class SharedPacer:
         self.waited += waited
         return waited
 
-    def _take_turn(self, state, now):
-        """The time this process may POST; when that is now, the turn is taken (recorded in ``state``)."""
-        posts = state["posts"]
+    def _version(self):
+        """What tells one version of the shared state from the next (each write replaces the file): a waiting process
+        reads the state again only when it changed or its turn has come, not at every look (a hundred forks that wait
+        would otherwise take the lock a hundred times a second between them)."""
+        try:
+            info = os.stat(self.path)
+        except OSError:
+            return None
+        return info.st_ino, info.st_mtime_ns, info.st_size
+
+    def _take_turn(self, posts, lane, now):
+        """The time this process may POST; when that is now, the turn is taken (recorded in ``posts`` and ``lane``)."""
         start_at = now
         if len(posts) >= self.per_minute:
             start_at = sorted(posts)[-self.per_minute] + WINDOW
-        congested = state.get("congested_until", 0) > now
+        congested = lane.get("congested_until", 0) > now
         if congested:
-            start_at = max(start_at, state.get("next_turn", 0))
+            start_at = max(start_at, min(lane.get("next_turn", 0), lane["congested_until"]))
         if start_at <= now:
             posts.append(now)
             if congested:
                 # one at a time: the next waits for this one's outcome (or for a dead process's turn to lapse)
-                state["next_turn"] = now + self.max_wait
+                lane["next_turn"] = now + self.max_wait
         return start_at
 
     def accepted(self, image_started=False):
         """The POST went through: the next one may go at once, and a later refusal waits from the start again.
         ``image_started``: it started an image of this process (in progress until ``freed``), which took a free slot."""
-        def change(state, now):
-            state["refusals"] = 0
-            state["next_turn"] = now
+        def change(_posts, lane, now):
+            lane["refusals"] = 0
+            lane["next_turn"] = now
             if image_started:
-                state["in_flight"][self.token] = now
-                state["free_slots"] = max(0, state.get("free_slots", 0) - 1)
+                lane["in_flight"][self.token] = now
+                lane["free_slots"] = max(0, lane.get("free_slots", 0) - 1)
         self._update(change)
 
     def refused(self, retry_after=None, at_least=1.0):
-        """The POST was refused (413/429): nobody POSTs for ``at_least`` seconds, half as long again with each further
-        refusal in a row up to ``max_wait``, and never before the Retry-After the platform asked for. While images of
-        this controller are in progress, until one of them is ``freed`` instead (at most ``PATIENCE`` x ``max_wait``),
-        unless another slot freed meanwhile is still unasked for: then the next request goes after the Retry-After."""
-        def change(state, now):
-            refusals = state.get("refusals", 0) + 1
-            state["free_slots"] = max(0, state.get("free_slots", 0) - 1)  # a freed slot's one try, if it was one
-            if state["free_slots"]:
+        """The POST was refused (413/429): nobody of this lane POSTs for ``at_least`` seconds, half as long again with
+        each further refusal in a row up to ``max_wait``, and never before the Retry-After the platform asked for. While
+        images of this controller are in progress in the lane, until one of them is ``freed`` instead (at most
+        ``PATIENCE`` x ``max_wait``), unless another slot of the lane freed meanwhile is still unasked for: then the next
+        request goes after the Retry-After."""
+        def change(_posts, lane, now):
+            refusals = lane.get("refusals", 0) + 1
+            lane["free_slots"] = max(0, lane.get("free_slots", 0) - 1)  # a freed slot's one try, if it was one
+            if lane["free_slots"]:
                 wait = 0.0  # more slots were freed meanwhile: each is worth one request
-            elif state["in_flight"]:
+            elif lane["in_flight"]:
                 wait = PATIENCE * self.max_wait * (1 + JITTER * self.rand())
             else:
                 wait = min(at_least * GROWTH ** (refusals - 1), self.max_wait) * (1 + JITTER * self.rand())
             wait = max(float(retry_after or 0), wait)
-            state["refusals"] = refusals
-            state["next_turn"] = now + wait
-            state["congested_until"] = now + wait + CONGESTION_SECONDS
+            lane["refusals"] = refusals
+            lane["next_turn"] = now + wait
+            lane["congested_until"] = now + wait + CONGESTION_SECONDS
         self._update(change)
 
     def freed(self):
-        """Something this controller waited for finished (an image became active, or failed): one slot is free, and
-        the next turn may go now."""
-        def change(state, now):
-            state["in_flight"].pop(self.token, None)
-            if state.get("congested_until", 0) > now:
-                state["next_turn"] = min(state.get("next_turn", now), now)
-                state["free_slots"] = state.get("free_slots", 0) + 1
+        """Something this controller waited for finished (an image became active, or failed): one slot of the lane is
+        free, and the lane's next turn may go now."""
+        def change(_posts, lane, now):
+            lane["in_flight"].pop(self.token, None)
+            if lane.get("congested_until", 0) > now:
+                lane["next_turn"] = min(lane.get("next_turn", now), now)
+                lane["free_slots"] = lane.get("free_slots", 0) + 1
             else:
-                state["free_slots"] = 0
+                lane["free_slots"] = 0
         self._update(change)

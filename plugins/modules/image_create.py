@@ -207,8 +207,9 @@ class ImageCreateModule(OpenCloudModule):
         metadata = check_request(p["name"], p["metadata"], p["timeout"], p["poll_interval"], p["max_poll_interval"], p["retries"])
         compute = ComputeService(self.cloud)
         server = compute.find_server(p["server"])
-        # The forks of one controller share the account's pacing budget (one file per compute endpoint).
-        pacer = SharedPacer(pacing_key(compute.root), max_wait=p["max_poll_interval"])
+        # The forks of one controller share the account's pacing budget (one file per compute endpoint), a refusal
+        # holding back the requests for servers on the same host (hostId) only.
+        pacer = SharedPacer(pacing_key(compute.root), lane=server.get("hostId"), max_wait=p["max_poll_interval"])
         imager = ServerImager(compute, ImageService(self.cloud), pacer, timeout=p["timeout"], poll_interval=p["poll_interval"],
                               max_poll_interval=p["max_poll_interval"], retries=p["retries"], journal=RequestJournal())
         summary = {"id": server["id"], "name": server.get("name")}

@@ -14,6 +14,7 @@ import stat
 
 import pytest
 
+from ansible_collections.opencloud.images.plugins.module_utils import pacing
 from ansible_collections.opencloud.images.plugins.module_utils.pacing import (
     CONGESTION_SECONDS, IN_FLIGHT_LIFETIME, JITTER, PATIENCE, WINDOW, SharedPacer,
 )
@@ -133,6 +134,48 @@ def test_each_freed_slot_is_worth_one_request(tmp_path):
     assert third.acquire() == PATIENCE * 60, "no freed slot left unasked for: wait for the third image"
 
 
+def test_a_refusal_holds_back_the_requests_for_the_same_host_only(tmp_path):
+    clock = Clock()
+    (full,) = pacers(tmp_path, clock, count=1, lane="host-a")
+    same, other = pacers(tmp_path, clock, count=1, lane="host-a") + pacers(tmp_path, clock, count=1, lane="host-b")
+    full.acquire()
+    full.refused(retry_after=30)
+    assert other.acquire() == 0, "another host's images are not limited by this one's"
+    other.accepted(image_started=True)
+    assert same.acquire() == 30
+
+
+def test_a_freed_slot_goes_to_a_request_for_its_own_host(tmp_path):
+    clock = Clock()
+    imaging_a, queued_a = pacers(tmp_path, clock, lane="host-a")
+    imaging_b, queued_b = pacers(tmp_path, clock, lane="host-b")
+    for imaging, queued in ((imaging_a, queued_a), (imaging_b, queued_b)):
+        imaging.acquire()
+        imaging.accepted(image_started=True)
+        queued.acquire()
+        queued.refused(retry_after=1)
+    clock.now += 30
+    imaging_a.freed()
+    assert queued_a.acquire() == 0, "host a's finished image: host a's request goes at once"
+    queued_a.accepted(image_started=True)
+    assert queued_b.acquire() == PATIENCE * 60 - 30, "host b is still full: its request still waits for one of its images"
+
+
+def test_the_state_keeps_only_the_lanes_in_use(tmp_path):
+    clock = Clock()
+    (old,) = pacers(tmp_path, clock, count=1, lane="host-a")
+    (new,) = pacers(tmp_path, clock, count=1, lane="host-b")
+    old.acquire()
+    old.refused(retry_after=5)
+    new.acquire()
+    with open(new.path) as handle:
+        assert set(json.load(handle)["lanes"]) == {"host-a", "host-b"}
+    clock.now += 5 + CONGESTION_SECONDS
+    new.accepted()
+    with open(new.path) as handle:
+        assert set(json.load(handle)["lanes"]) == {"host-b"}, "a lane with nothing in progress and no congestion is dropped"
+
+
 def wait_after_a_refusal(pacer):
     """The wait of ``pacer``'s next request after its first one was refused (Retry-After 1 s, first interval 10 s)."""
     pacer.acquire()
@@ -177,6 +220,31 @@ def test_waits_after_a_refusal_are_stretched_by_jitter_but_never_below_the_retry
     assert late.acquire() == 30
 
 
+def test_a_waiting_process_reads_the_state_again_only_when_it_changed_or_its_turn_came(tmp_path, monkeypatch):
+    clock = Clock()
+    first, second = pacers(tmp_path, clock)
+    first.acquire()
+    first.refused(retry_after=30)
+    reads = []
+    real_read = pacing.read_json
+    monkeypatch.setattr(pacing, "read_json", lambda path: reads.append(clock.now) or real_read(path))
+    assert second.acquire() == 30
+    assert reads == [1000.0, 1030.0], "one read to learn its turn, one when it came; not one per second of looking"
+
+    first.refused(retry_after=30)
+    del reads[:]
+    looks = []
+
+    def sleep_and_free(seconds):
+        looks.append(clock.now)
+        if len(looks) == 5:
+            first.freed()  # another process writes the state meanwhile: the next look sees it at once
+        clock.sleep(seconds)
+    second.sleep = sleep_and_free
+    assert second.acquire() == 5
+    assert reads == [1030.0, 1034.0, 1035.0], "freed() reads and writes at 1034; the waiting process reads again at its next look"
+
+
 def test_acquire_gives_up_waiting_at_its_timeout(tmp_path):
     clock = Clock()
     first, second = pacers(tmp_path, clock)
@@ -194,8 +262,10 @@ def test_the_state_file_is_private_and_holds_times_and_counters_only(tmp_path):
     assert stat.S_IMODE(os.stat(os.path.dirname(pacer.path)).st_mode) == 0o700
     with open(pacer.path) as handle:
         state = json.load(handle)
-    assert set(state) == {"posts", "refusals", "next_turn", "congested_until", "in_flight", "free_slots"}
-    assert all(isinstance(value, (int, float)) for value in state["posts"] + [state["next_turn"], state["congested_until"]])
+    assert set(state) == {"posts", "lanes"}
+    assert set(state["lanes"][""]) == {"refusals", "next_turn", "congested_until", "in_flight", "free_slots"}
+    lane = state["lanes"][""]
+    assert all(isinstance(value, (int, float)) for value in state["posts"] + [lane["next_turn"], lane["congested_until"]])
 
 
 def _take_turns(directory, turns, queue):
