@@ -262,7 +262,38 @@ def image_task(args):
     return IMAGE_TASK.format(timeout=args.timeout, polls=polls)
 
 
-def report(args, wall, baseline, log, problems):
+def idle_slots(args, servers, log, image_time):
+    """(slot-seconds no host of the group had started yet, slot-seconds while one waited) between the first image accepted
+    and each later one: whose the wait for a free slot was, Ansible's (starting the next host) or the pacing's. A
+    server's start is the first request that names it; its group the one create_servers gave it."""
+    group_of = dict((server_id, number % args.host_groups) for number, server_id in enumerate(servers.values()))
+    started, accepted = {}, {}
+    for entry in log:
+        parts = entry["path"].split("/servers/", 1)
+        server_id = parts[1].split("/", 1)[0] if len(parts) == 2 else None
+        if server_id in group_of:
+            started.setdefault(server_id, entry["time"])
+            if entry["method"] == "POST" and entry["status"] == 202 and entry["path"].endswith("/action"):
+                accepted[server_id] = entry["time"]
+    if not accepted:
+        return 0.0, 0.0
+    first = min(accepted.values())
+    not_started = waiting = 0.0
+    for group in range(args.host_groups):
+        order = sorted((moment, server_id) for server_id, moment in accepted.items() if group_of[server_id] == group)
+        ends = []
+        for index, (moment, _server_id) in enumerate(order):
+            free_at = first if index < args.limit else sorted(ends)[index - args.limit]
+            ends.append(moment + image_time)
+            gap = moment - free_at
+            if gap > 0:
+                ready = min(started[server_id] for _moment, server_id in order[index:])
+                not_started += min(gap, max(0.0, ready - free_at))
+                waiting += gap - min(gap, max(0.0, ready - free_at))
+    return not_started, waiting
+
+
+def report(args, wall, baseline, log, problems, idle):
     scale = args.time_scale
     image_time = sum(image_phases(args)) * scale
     post_limit, post_unit = rule_limit("POST")
@@ -300,6 +331,8 @@ def report(args, wall, baseline, log, problems):
     print("images span          %7.1f s   (first accepted to last done, the slots busy %.0f %% of it; the rest of the wall "
           "is Ansible starting and ending)" % (span, 100.0 * len(accepted) * image_time / max(span, 1e-9) / min(
               args.host_groups * args.limit, args.servers)))
+    print("slots idle           %7.1f s   (slot-seconds after the first image: %.1f before a host of the group had started, "
+          "%.1f while one waited for its turn)" % (sum(idle), idle[0], idle[1]))
     print("ansible fan-out      %7.1f s   (the same fan-out running image_info once per host)" % baseline)
     print("API requests/image   %7.1f     (%d compute+image requests, %d refused with 413/429)"
           % (len(api) / float(args.servers), len(api), len(refused)))
@@ -364,12 +397,13 @@ def main():
                 wall = run_playbook(workdir, names, url, image_task(args), args, python)
             log = requests.get(url + "/_localcloud/requests", timeout=60).json()["requests"]
             problems = check_one_image_each(url, servers)
+            idle = idle_slots(args, servers, log, sum(image_phases(args)) * args.time_scale)
         finally:
             if clock:
                 clock.close()
             cloud.terminate()
             cloud.wait(10)
-    return report(args, wall, baseline, log, problems)
+    return report(args, wall, baseline, log, problems, idle)
 
 
 if __name__ == "__main__":

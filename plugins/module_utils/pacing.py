@@ -156,19 +156,25 @@ class SharedPacer:
         if start_at <= now:
             posts.append(now)
             if congested:
-                # one at a time: the next waits for this one's outcome (or for a dead process's turn to lapse)
+                # one at a time: the next waits for this one's outcome (or for a dead process's turn to lapse), and the
+                # congestion lasts at least as long (else the others would all go while this one is out)
                 lane["next_turn"] = now + self.max_wait
+                lane["congested_until"] = max(lane["congested_until"], lane["next_turn"])
         return start_at
 
     def accepted(self, image_started=False):
         """The POST went through: the next one may go at once, and a later refusal waits from the start again.
-        ``image_started``: it started an image of this process (in progress until ``freed``), which took a free slot."""
+        ``image_started``: it started an image of this process (in progress until ``freed``), which took a free slot; in
+        a congested lane, the next request then waits for another slot to be freed as after a refusal, when images of
+        this controller are in progress there and no freed slot is left unasked for."""
         def change(_posts, lane, now):
             lane["refusals"] = 0
             lane["next_turn"] = now
             if image_started:
-                lane["in_flight"][self.token] = now
                 lane["free_slots"] = max(0, lane.get("free_slots", 0) - 1)
+                if lane.get("congested_until", 0) > now and not lane["free_slots"] and lane["in_flight"]:
+                    lane["next_turn"] = now + PATIENCE * self.max_wait * (1 + JITTER * self.rand())
+                lane["in_flight"][self.token] = now
         self._update(change)
 
     def refused(self, retry_after=None, at_least=1.0):

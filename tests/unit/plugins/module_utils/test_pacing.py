@@ -176,6 +176,35 @@ def test_the_state_keeps_only_the_lanes_in_use(tmp_path):
         assert set(json.load(handle)["lanes"]) == {"host-b"}, "a lane with nothing in progress and no congestion is dropped"
 
 
+def test_the_congestion_lasts_while_a_turn_is_out(tmp_path):
+    clock = Clock()
+    first, second, third = pacers(tmp_path, clock, count=3)
+    first.acquire()
+    first.refused(retry_after=10)
+    clock.now = 1000 + 10 + CONGESTION_SECONDS - 0.5
+    assert second.acquire() == 0
+    clock.now += 1
+    assert third.acquire() == 60 - 1, "second's request is still out: one at a time, not everyone at once"
+
+
+def test_in_a_full_lane_a_request_taken_leaves_the_next_one_waiting_for_another_freed_slot(tmp_path):
+    clock = Clock()
+    imaging = pacers(tmp_path, clock, count=2)
+    queued, after = pacers(tmp_path, clock)
+    for pacer in imaging:
+        pacer.acquire()
+        pacer.accepted(image_started=True)
+    queued.acquire()
+    queued.refused(retry_after=1)
+    clock.now += 30
+    imaging[0].freed()
+    assert queued.acquire() == 0
+    queued.accepted(image_started=True)
+    assert after.acquire() == PATIENCE * 60, "the freed slot is taken: the next request would be refused"
+    imaging[1].freed()
+    assert after.acquire() == 0
+
+
 def wait_after_a_refusal(pacer):
     """The wait of ``pacer``'s next request after its first one was refused (Retry-After 1 s, first interval 10 s)."""
     pacer.acquire()
