@@ -375,6 +375,8 @@ def main():
     parser.add_argument("--poll", type=float, default=0.5, help="first poll interval of image_create (without --time-scale)")
     parser.add_argument("--max-poll", type=float, default=2.0)
     parser.add_argument("--timeout", type=int, default=86400, help="timeout of image_create, in the modules' seconds")
+    parser.add_argument("--requests-log", help="write the cloud's request log of the imaging run and the servers' ids to this "
+                        "JSON file (to look into where the time went)")
     args = parser.parse_args()
     args.scaled = args.time_scale is not None
     if not args.scaled:
@@ -398,6 +400,9 @@ def main():
             log = requests.get(url + "/_localcloud/requests", timeout=60).json()["requests"]
             problems = check_one_image_each(url, servers)
             idle = idle_slots(args, servers, log, sum(image_phases(args)) * args.time_scale)
+            if args.requests_log:
+                with open(args.requests_log, "w") as handle:
+                    json.dump({"servers": servers, "requests": log}, handle)
         finally:
             if clock:
                 clock.close()

@@ -174,6 +174,7 @@ class SharedPacer:
                 lane["free_slots"] = max(0, lane.get("free_slots", 0) - 1)
                 if lane.get("congested_until", 0) > now and not lane["free_slots"] and lane["in_flight"]:
                     lane["next_turn"] = now + PATIENCE * self.max_wait * (1 + JITTER * self.rand())
+                    lane["congested_until"] = max(lane["congested_until"], lane["next_turn"] + CONGESTION_SECONDS)
                 lane["in_flight"][self.token] = now
         self._update(change)
 
