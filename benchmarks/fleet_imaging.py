@@ -349,11 +349,13 @@ def report(args, wall, baseline, log, problems, idle):
     print("images               %s" % ("one per server, none lost, no duplicate" if not problems else
                                        "%d server(s) wrong: %s" % (len(problems), "; ".join(problems[:5]))))
     print("| servers | controllers | host groups x images | forks | image | wall | bound (binds) | wall / bound | wall / max(bound, fan-out) "
-          "| images span / bound "
+          "| images span / bound | slots idle: no host started / one waiting "
           "| API requests / image | refused | peak POSTs / minute | identity | Ansible fan-out | load |")
-    print("| %d | %s | %d x %d | %d | %.0f s | %.1f s | %.1f s (%s) | %.2f | %.2f | %.2f | %.1f | %.1f %% | %d / %d | %d | %.1f s | %.1f |"
+    print("| %d | %s | %d x %d | %d | %.0f s | %.1f s | %.1f s (%s) | %.2f | %.2f | %.2f | %.0f / %.0f s | %.1f | %.1f %% | %d / %d | %d "
+          "| %.1f s | %.1f |"
           % (args.servers, "%d runner jobs" % args.slices if args.slices else "1 playbook", args.host_groups, args.limit, args.forks,
-             image_time, wall, bound, binding, wall / bound, wall / max(bound, baseline), span / bound, len(api) / float(args.servers),
+             image_time, wall, bound, binding, wall / bound, wall / max(bound, baseline), span / bound, idle[0], idle[1],
+             len(api) / float(args.servers),
              100.0 * len(refused) / max(1, len(api)), post_peak, post_limit, len(identity), baseline, load[0]))
     return 1 if problems else 0
 
