@@ -12,23 +12,26 @@ of one ansible-playbook, one AWX job) takes its turn from one small locked file 
 * at most ``per_minute`` POSTs start in any 60 s;
 * a refusal congests the *lane* of the server's host (its ``hostId``: the platform limits the images in
   progress per host group, so a full host says nothing of the others, whose requests go on as before).
-  In a congested lane requests go one at a time, the next one waiting for the outcome of the previous one - at once after an acceptance, after the Retry-After (growing by half with
-  each refusal in a row, up to ``max_wait``) after a refusal - or until an image this controller made
-  finishes in that lane (``freed``), which is when the platform takes the next one there;
-* while images of this controller are in progress in the lane, a refusal waits for one of them to finish rather than
-  for the growing interval (up to ``PATIENCE`` x ``max_wait`` in case a slot is freed by someone else): each
-  finished image is one free slot of its lane, worth one request of that lane, so that a queue costs one refused request per freed
-  slot, not one per interval. Slots that other automation (another controller, an AWX job slice) frees are
-  still found by that longest wait, which is stretched by a random ``JITTER`` so that controllers refused
-  together do not come back in lockstep. The Retry-After is always honoured;
+  In a congested lane requests go one at a time, the next one waiting for the outcome of the previous
+  one - at once after an acceptance, after the Retry-After (growing by half with each refusal in a row,
+  up to ``max_wait``) after a refusal - or until an image this controller made finishes in that lane
+  (``freed``), which is when the platform takes the next one there;
+* while images of this controller are in progress in the lane, a refusal waits for one of them to finish
+  rather than for the growing interval (up to ``PATIENCE`` x ``max_wait`` in case a slot is freed by
+  someone else): each finished image is one free slot of its lane, worth one request of that lane, so
+  that a queue costs about one refused request per freed slot, not one per interval; and a request that
+  takes the last freed slot leaves the next one waiting for another. Slots that other automation
+  (another controller, an AWX job slice) frees are still found by that longest wait, which is stretched
+  by a random ``JITTER`` so that controllers refused together do not come back in lockstep. The
+  Retry-After is always honoured;
 * a minute without refusals (after the last refusal's wait) ends the lane's congestion.
 
 A refusal by the account's own rate limit is paced the same way, per lane: at most one request per lane
 is out at a time, each lane waiting at least the Retry-After, while the per-minute budget holds for all.
 
 A process that dies holding its turn holds it at most ``max_wait`` seconds; its images stop counting as in
-progress when it is gone. The file holds times, counters, process ids and hostIds (opaque hashes) only. ``clock`` is wall time (the
-processes share it); ``clock``, ``sleep`` and ``rand`` are injectable.
+progress when it is gone. The file holds times, counters, process ids and hostIds (opaque hashes) only.
+``clock`` is wall time (the processes share it); ``clock``, ``sleep`` and ``rand`` are injectable.
 """
 
 from __future__ import absolute_import, division, print_function
