@@ -84,7 +84,10 @@ class Conflict(ApiError):
 
 
 class OverLimit(ApiError):
-    """413 or 429: a rate or absolute limit was hit; ``retry_after`` says when to come back."""
+    """413 or 429: a rate or absolute limit was hit; ``retry_after`` says when to come back. ``account_limit``: the
+    account's rate limit said so (Nova's ``overLimit`` body with ``retryAt``), not a limit of one resource."""
+
+    account_limit = False
 
 
 class UnsupportedMediaType(ApiError):

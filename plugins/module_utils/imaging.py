@@ -191,7 +191,7 @@ class ServerImager:
                 try:
                     image_id = self.compute.create_image(server["id"], name, full_metadata)
                 except OverLimit as refusal:
-                    self.pacer.refused(refusal.retry_after, at_least=self.poll_interval)
+                    self.pacer.refused(refusal.retry_after, at_least=self.poll_interval, account=refusal.account_limit)
                     raise
                 except Conflict:
                     self.pacer.accepted()  # not a limit: the server is busy

@@ -26,8 +26,9 @@ of one ansible-playbook, one AWX job) takes its turn from one small locked file 
   Retry-After is always honoured;
 * a minute without refusals (after the last refusal's wait) ends the lane's congestion.
 
-A refusal by the account's own rate limit is paced the same way, per lane: at most one request per lane
-is out at a time, each lane waiting at least the Retry-After, while the per-minute budget holds for all.
+A refusal by the account's own rate limit (``account``: Nova's overLimit with ``retryAt``, which other
+automation on the account may have caused) congests the *account* the same way, with the growing interval:
+while it lasts every lane waits, and one request of the whole controller is out at a time.
 
 A process that dies holding its turn holds it at most ``max_wait`` seconds; its images stop counting as in
 progress when it is gone. The file holds times, counters, process ids and hostIds (opaque hashes) only.
@@ -93,8 +94,8 @@ class SharedPacer:
         self.waited = 0.0  # seconds this process spent waiting for its turns
 
     def _update(self, change):
-        """Apply ``change(posts, lane, now)`` to the account's POST times and this process's lane in the shared state,
-        under its lock; return what it returns."""
+        """Apply ``change(state, lane, now)`` to the shared state (the account's ``posts`` times, its ``account``
+        congestion and its ``lanes``) and this process's lane, under its lock; return what it returns."""
         with locked(self.path + ".lock"):
             state = read_json(self.path)
             if not isinstance(state, dict):
@@ -109,9 +110,10 @@ class SharedPacer:
             lane["in_flight"] = dict((token, since) for token, since in in_flight.items()
                                      if isinstance(since, (int, float)) and since > now - IN_FLIGHT_LIFETIME and _alive(token)) \
                 if isinstance(in_flight, dict) else {}
-            state = {"posts": posts, "lanes": lanes}
+            account = state.get("account") if isinstance(state.get("account"), dict) else {}
+            state = {"posts": posts, "account": account, "lanes": lanes}
             before = copy.deepcopy(state)
-            result = change(posts, lane, now)
+            result = change(state, lane, now)
             if state != before:
                 write_private_json(self.path, state)
         return result
@@ -148,21 +150,22 @@ class SharedPacer:
             return None
         return info.st_ino, info.st_mtime_ns, info.st_size
 
-    def _take_turn(self, posts, lane, now):
-        """The time this process may POST; when that is now, the turn is taken (recorded in ``posts`` and ``lane``)."""
+    def _take_turn(self, state, lane, now):
+        """The time this process may POST; when that is now, the turn is taken (recorded in ``state`` and ``lane``)."""
+        posts = state["posts"]
         start_at = now
         if len(posts) >= self.per_minute:
             start_at = sorted(posts)[-self.per_minute] + WINDOW
-        congested = lane.get("congested_until", 0) > now
-        if congested:
-            start_at = max(start_at, min(lane.get("next_turn", 0), lane["congested_until"]))
+        congested = [queue for queue in (state["account"], lane) if queue.get("congested_until", 0) > now]
+        for queue in congested:
+            start_at = max(start_at, min(queue.get("next_turn", 0), queue["congested_until"]))
         if start_at <= now:
             posts.append(now)
-            if congested:
+            for queue in congested:
                 # one at a time: the next waits for this one's outcome (or for a dead process's turn to lapse), and the
                 # congestion lasts at least as long (else the others would all go while this one is out)
-                lane["next_turn"] = now + self.max_wait
-                lane["congested_until"] = max(lane["congested_until"], lane["next_turn"])
+                queue["next_turn"] = now + self.max_wait
+                queue["congested_until"] = max(queue["congested_until"], queue["next_turn"])
         return start_at
 
     def accepted(self, image_started=False):
@@ -170,9 +173,10 @@ class SharedPacer:
         ``image_started``: it started an image of this process (in progress until ``freed``), which took a free slot; in
         a congested lane, the next request then waits for another slot to be freed as after a refusal, when images of
         this controller are in progress there and no freed slot is left unasked for."""
-        def change(_posts, lane, now):
-            lane["refusals"] = 0
-            lane["next_turn"] = now
+        def change(state, lane, now):
+            for queue in (state["account"], lane):
+                queue["refusals"] = 0
+                queue["next_turn"] = now
             if image_started:
                 lane["free_slots"] = max(0, lane.get("free_slots", 0) - 1)
                 if lane.get("congested_until", 0) > now and not lane["free_slots"] and lane["in_flight"]:
@@ -181,13 +185,22 @@ class SharedPacer:
                 lane["in_flight"][self.token] = now
         self._update(change)
 
-    def refused(self, retry_after=None, at_least=1.0):
+    def refused(self, retry_after=None, at_least=1.0, account=False):
         """The POST was refused (413/429): nobody of this lane POSTs for ``at_least`` seconds, half as long again with
         each further refusal in a row up to ``max_wait``, and never before the Retry-After the platform asked for. While
         images of this controller are in progress in the lane, until one of them is ``freed`` instead (at most
         ``PATIENCE`` x ``max_wait``), unless another slot of the lane freed meanwhile is still unasked for: then the next
-        request goes after the Retry-After."""
-        def change(_posts, lane, now):
+        request goes after the Retry-After. ``account``: the account's rate limit refused it, not the host: the same
+        growing wait holds back every lane, and the lane keeps its place."""
+        def change(state, lane, now):
+            if account:
+                queue = state["account"]
+                queue["refusals"] = refusals = queue.get("refusals", 0) + 1
+                wait = max(float(retry_after or 0), self._growing_wait(at_least, refusals))
+                queue["next_turn"] = now + wait
+                queue["congested_until"] = now + wait + CONGESTION_SECONDS
+                lane["next_turn"] = min(lane.get("next_turn", now), now)
+                return
             refusals = lane.get("refusals", 0) + 1
             lane["free_slots"] = max(0, lane.get("free_slots", 0) - 1)  # a freed slot's one try, if it was one
             if lane["free_slots"]:
@@ -195,17 +208,21 @@ class SharedPacer:
             elif lane["in_flight"]:
                 wait = PATIENCE * self.max_wait * (1 + JITTER * self.rand())
             else:
-                wait = min(at_least * GROWTH ** (refusals - 1), self.max_wait) * (1 + JITTER * self.rand())
+                wait = self._growing_wait(at_least, refusals)
             wait = max(float(retry_after or 0), wait)
             lane["refusals"] = refusals
             lane["next_turn"] = now + wait
             lane["congested_until"] = now + wait + CONGESTION_SECONDS
         self._update(change)
 
+    def _growing_wait(self, at_least, refusals):
+        """``at_least``, half as long again with each refusal in a row up to ``max_wait``, stretched by the jitter."""
+        return min(at_least * GROWTH ** (refusals - 1), self.max_wait) * (1 + JITTER * self.rand())
+
     def freed(self):
         """Something this controller waited for finished (an image became active, or failed): one slot of the lane is
         free, and the lane's next turn may go now."""
-        def change(_posts, lane, now):
+        def change(_state, lane, now):
             lane["in_flight"].pop(self.token, None)
             if lane.get("congested_until", 0) > now:
                 lane["next_turn"] = min(lane.get("next_turn", now), now)

@@ -38,6 +38,16 @@ _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 
 
+def account_rate_limited(body):
+    """Whether an error body is Nova's refusal by the account's rate limits: ``{"overLimit": {..., "retryAt": ...}}``
+    (a limit of one resource, such as a host's images in progress, has no ``retryAt``)."""
+    try:
+        data = json.loads(body.decode("utf-8", "replace") if isinstance(body, bytes) else (body or ""))
+    except ValueError:
+        return False
+    return isinstance(data, dict) and isinstance(data.get("overLimit"), dict) and "retryAt" in data["overLimit"]
+
+
 def parse_fault(body):
     """(fault name, message) from an error body of any of the shapes the APIs use.
 
@@ -159,8 +169,11 @@ class HttpClient:
         cls = error_class_for_status(status)
         text = "%s %s answered %d%s: %s" % (
             method, url, status, " %s" % fault if fault else "", message or response.reason or "no message")
-        return cls(self.redact(text), status=status, fault=fault, method=method, url=self.redact(url),
-                   retry_after=parse_retry_after(response.headers.get("Retry-After")))
+        error = cls(self.redact(text), status=status, fault=fault, method=method, url=self.redact(url),
+                    retry_after=parse_retry_after(response.headers.get("Retry-After")))
+        if isinstance(error, OverLimit):
+            error.account_limit = account_rate_limited(response.content)
+        return error
 
     def _log(self, line):
         if self.trace is not None:

@@ -25,7 +25,8 @@ description:
   - B(Limits.) A request refused with 413 C(overLimit) or 429 (too many concurrent images in the host group, or the rate
     limit) is repeated no sooner than the platform's C(Retry-After) says, until O(timeout). The forks of one controller
     take turns (one pacing budget in the user's cache), in one lane per host (the server's C(hostId)), so that a full
-    host holds back the requests for its own servers only; while their own images are in progress on that host, a
+    host holds back the requests for its own servers only (the account's rate limit, C(overLimit) with C(retryAt),
+    holds back all of them); while their own images are in progress on that host, a
     refused request is asked again when one of them finishes (at most five O(max_poll_interval) later).
   - B(Failed images.) An image that ends C(killed) is deleted and asked for again, up to O(retries) times (the platform
     reclaims disk space when imaging starts, so a retry can succeed).

@@ -12,6 +12,7 @@ import requests
 from ansible_collections.opencloud.images.plugins.module_utils import auth
 from ansible_collections.opencloud.images.plugins.module_utils.cloud import CloudSession
 from ansible_collections.opencloud.images.plugins.module_utils.compute import ComputeService
+from ansible_collections.opencloud.images.plugins.module_utils.errors import OverLimit
 from ansible_collections.opencloud.images.plugins.module_utils.images import ImageService
 from ansible_collections.opencloud.images.plugins.module_utils.imaging import ServerImager
 from ansible_collections.opencloud.images.plugins.module_utils.pacing import SharedPacer
@@ -64,3 +65,22 @@ def test_six_forks_two_at_a_time_per_host_group_send_few_refused_posts(tmp_path,
     # of its own (the server's hostId): a full group does not hold back the other's requests, and queues half as long.
     assert posts.count(202) == FORKS
     assert posts.count(413) <= 3 * FORKS // (PER_HOST_GROUP * host_groups), posts
+
+
+def test_a_refusal_says_whether_the_accounts_rate_limit_or_a_full_host_group_refused_it():
+    """What the pacing holds back on it: every lane for the account's limit (overLimit with retryAt), one host's for
+    the other."""
+    config = {"images_per_host_group": 1, "rate_limits": [{"method": "POST", "uri": "*", "regex": ".*", "value": 2, "unit": "MINUTE"}]}
+    with LocalCloud(config=config) as cloud:
+        servers = [requests.post(cloud.url + "/_localcloud/servers", json={"region": "DFW", "owner": "100001", "name": "limit%d" % n,
+                                                                           "host_group": "one"}, timeout=10).json()["id"]
+                   for n in range(3)]
+        config = auth.resolve(dict(DEMO, auth_url=cloud.url + "/identity/v2.0"), environ={}, cloud_files=([], []))
+        compute = ComputeService(CloudSession(config, http=HttpClient()))
+        compute.create_image(servers[0], "first", {})
+        refusals = []
+        for server_id in servers[1:]:
+            with pytest.raises(OverLimit) as refused:
+                compute.create_image(server_id, "next", {})
+            refusals.append((refused.value.status, refused.value.account_limit))
+    assert refusals == [(413, False), (413, True)], "the host group's one slot is taken, then the account's second POST"

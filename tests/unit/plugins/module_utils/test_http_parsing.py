@@ -5,7 +5,7 @@ __metaclass__ = type
 from ansible_collections.opencloud.images.plugins.module_utils.errors import (
     AuthenticationError, NotFound, OverLimit, ServiceError, error_class_for_status,
 )
-from ansible_collections.opencloud.images.plugins.module_utils.transport import parse_fault
+from ansible_collections.opencloud.images.plugins.module_utils.transport import account_rate_limited, parse_fault
 from ansible_collections.opencloud.images.plugins.module_utils.redaction import MASK, Redactor
 
 
@@ -55,3 +55,11 @@ def test_redactor_masks_registered_secrets_and_secret_fields():
 
 def test_redactor_leaves_prose_alone():
     assert Redactor()("Missing password: set password or api_key") == "Missing password: set password or api_key"
+
+
+def test_the_accounts_rate_limit_is_told_from_other_limits_by_retry_at():
+    assert account_rate_limited(b'{"overLimit": {"code": 413, "message": "OverLimit Retry...", "retryAt": "2026-12-07T01:00:00Z"}}')
+    assert not account_rate_limited(b'{"overLimit": {"code": 413, "message": "Too many images are being created"}}')
+    assert not account_rate_limited(b'{"message": "over limit", "retryAt": "2026-12-07T01:00:00Z"}')
+    assert not account_rate_limited(b"<html>413</html>")
+    assert not account_rate_limited(b"")

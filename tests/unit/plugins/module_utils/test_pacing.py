@@ -207,6 +207,18 @@ def test_in_a_full_lane_a_request_taken_leaves_the_next_one_waiting_for_another_
     assert after.acquire() == 0
 
 
+def test_a_refusal_by_the_accounts_rate_limit_holds_back_every_lane_one_request_at_a_time(tmp_path):
+    clock = Clock()
+    refused, = pacers(tmp_path, clock, count=1, lane="host-a")
+    other, third = pacers(tmp_path, clock, lane="host-b")
+    refused.acquire()
+    refused.refused(retry_after=20, at_least=10, account=True)
+    assert other.acquire() == 20, "another host's request waits for the account too"
+    assert third.acquire(timeout=5) == 5, "one at a time: the next waits for that one's outcome"
+    other.accepted()
+    assert refused.acquire() == 0, "an accepted request ends the wait (host a's lane was not held back on its own)"
+
+
 def wait_after_a_refusal(pacer):
     """The wait of ``pacer``'s next request after its first one was refused (Retry-After 1 s, first interval 10 s)."""
     pacer.acquire()
@@ -293,7 +305,7 @@ def test_the_state_file_is_private_and_holds_times_and_counters_only(tmp_path):
     assert stat.S_IMODE(os.stat(os.path.dirname(pacer.path)).st_mode) == 0o700
     with open(pacer.path) as handle:
         state = json.load(handle)
-    assert set(state) == {"posts", "lanes"}
+    assert set(state) == {"posts", "account", "lanes"}
     assert set(state["lanes"][""]) == {"refusals", "next_turn", "congested_until", "in_flight", "free_slots"}
     lane = state["lanes"][""]
     assert all(isinstance(value, (int, float)) for value in state["posts"] + [lane["next_turn"], lane["congested_until"]])
