@@ -45,7 +45,7 @@ AUTH_ARGUMENT_SPEC = dict(
 
 # The options of the modules that move image data through Cloud Files and wait for tasks (image_transfer, image_import).
 MOVER_ARGUMENT_SPEC = dict(
-    workers=dict(type="int", default=4),
+    workers=dict(type="int"),  # None: chosen from the link (links.segment_workers)
     cleanup=dict(type="bool", default=True),
     timeout=dict(type="int", default=21600),
     task_poll_interval=dict(type="float", default=30),
@@ -74,7 +74,7 @@ def check_seconds(params, *options):
 
 def check_mover_options(params):
     """Bounds of the options in MOVER_ARGUMENT_SPEC; each error names the option. The mover's keyword arguments."""
-    if params["workers"] is not None:  # None: chosen from the link (image_transfer)
+    if params["workers"] is not None:
         check_workers(params["workers"])
     if params["timeout"] <= 0:
         raise ConfigError("timeout must be a positive number of seconds; got %d." % params["timeout"], option="timeout")

@@ -63,3 +63,10 @@ def workers_for_link(probe, wmem_path=TCP_WMEM, clock=time.monotonic):
     """:func:`choose_workers` for the round trip of ``probe`` (a cheap request to the target) and this host's window."""
     window, window_source = send_window(wmem_path)
     return choose_workers(round_trip(probe, clock=clock), window, window_source=window_source)
+
+
+def segment_workers(workers, probe):
+    """(segments in flight, why): ``workers`` (the option) when set, else :func:`workers_for_link` of ``probe``."""
+    if workers is not None:
+        return workers, "the workers option"
+    return workers_for_link(probe)

@@ -25,7 +25,7 @@ from ansible_collections.opencloud.images.plugins.module_utils.images import (
 from ansible_collections.opencloud.images.plugins.module_utils.large_objects import (
     CHUNK_BYTES, SegmentStream, copy_large_object, delete_large_object, file_pieces, write_large_object,
 )
-from ansible_collections.opencloud.images.plugins.module_utils.links import workers_for_link
+from ansible_collections.opencloud.images.plugins.module_utils.links import segment_workers
 from ansible_collections.opencloud.images.plugins.module_utils.markers import (
     EXPORT_OPTIONS, GONE, IMPORTED_FROM, MARKER_PREFIX, SOURCE_IMAGE, SOURCE_REGION,
 )
@@ -99,7 +99,7 @@ class RunLog:
 class ImageMover:
     """Common ground of transfer and import: waiting for tasks and finishing the new image."""
 
-    def __init__(self, timeout=21600, task_interval=30, workers=4, cleanup=True, sleep=time.sleep):
+    def __init__(self, timeout=21600, task_interval=30, workers=None, cleanup=True, sleep=time.sleep):
         self.timeout = timeout
         self.task_interval = task_interval
         self.workers = workers
@@ -273,7 +273,8 @@ class RegionTransfer(ImageMover):
         self.log.leave("export", "the export %s in Cloud Files of %s" % (location, self.source.region))
         self.log.leave("copy", "the copy %s/%s and its segments in %s_segments in Cloud Files of %s" % (
             self.target_container, obj, self.target_container, self.target.region))
-        workers, workers_reason = self.copy_workers(target_files)
+        # the segment size is not chosen: the copy keeps the export's segments
+        workers, workers_reason = segment_workers(self.workers, lambda: target_files.container_exists(self.target_container))
         copied = copy_large_object(source_files, target_files, container, obj, self.target_container, obj,
                                    workers=workers, sleep=self.sleep)
         self.log.step("copied %d of %d segments (%d already there), %d bytes, in %.1f s, %d at a time" % (
@@ -284,13 +285,6 @@ class RegionTransfer(ImageMover):
         if self.cleanup:
             self.clean(source_files, container, obj, target_files, obj)
         return new, dict(copied.as_dict(), workers=workers, workers_reason=workers_reason)
-
-    def copy_workers(self, target_files):
-        """(segments in flight, why): the workers option when set, else chosen from the round trip of a HEAD of the
-        target container (see links.py); the segment size is not chosen, the copy keeps the export's segments."""
-        if self.workers is not None:
-            return self.workers, "the workers option"
-        return workers_for_link(lambda: target_files.container_exists(self.target_container))
 
     def export(self, image, files):
         """``container/object`` of the image's export: one left by an earlier run, or a new export task's."""
@@ -399,10 +393,11 @@ class FileImport(ImageMover):
         files = ObjectStorageService(self.session)
         self.log.leave("upload", "the upload %s/%s and its segments in %s_segments in Cloud Files of %s" % (
             self.container, obj, self.container, self.session.region))
+        workers, workers_reason = segment_workers(self.workers, lambda: files.container_exists(self.container))
         uploaded = write_large_object(files, pieces, self.container, obj, self.container + "_segments", "%s/%s/" % (obj, etag),
-                                      workers=self.workers, sleep=self.sleep)
-        self.log.step("uploaded %d of %d segments (%d already there), %d bytes, in %.1f s" % (
-            uploaded.segments_sent, uploaded.segments_total, uploaded.segments_skipped, uploaded.bytes_sent, uploaded.seconds))
+                                      workers=workers, sleep=self.sleep)
+        self.log.step("uploaded %d of %d segments (%d already there), %d bytes, in %.1f s, %d at a time" % (
+            uploaded.segments_sent, uploaded.segments_total, uploaded.segments_skipped, uploaded.bytes_sent, uploaded.seconds, workers))
         image_id = self.run_import(TaskService(self.session), self.images, "%s/%s" % (self.container, obj), name)
         wanted = dict(properties or {})
         wanted[IMPORTED_FROM] = etag
@@ -412,4 +407,4 @@ class FileImport(ImageMover):
             files.delete_container(self.container + "_segments")
             self.log.removed("upload")
             self.log.step("removed %d uploaded objects from Cloud Files" % len(removed))
-        return image, uploaded.as_dict()
+        return image, dict(uploaded.as_dict(), workers=workers, workers_reason=workers_reason)

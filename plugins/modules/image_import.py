@@ -73,8 +73,13 @@ options:
   workers:
     description:
       - Segments uploaded at the same time (1 to 32).
+      - Unset, it is chosen from what the link to Cloud Files shows when the upload starts, as
+        ceil(link rate x round trip / send window) between 4 and 32. The round trip is the shortest of 3 HEAD requests
+        of O(container); the send window is this host's largest TCP send buffer (the third field of
+        C(/proc/sys/net/ipv4/tcp_wmem), else 4 MiB); the link rate cannot be seen without sending data, so a nominal
+        1 Gbit/s is assumed (set O(workers) for a faster link). RV(upload.workers) and RV(upload.workers_reason) tell
+        what was chosen and why.
     type: int
-    default: 4
   cleanup:
     description:
       - Delete the uploaded object and its segments once the image is active. Never done after a failure.
@@ -126,6 +131,15 @@ upload:
   description: What the upload did (bytes and segments in all, sent, already there, repeats, seconds, manifest kind).
   returned: when an upload was made
   type: dict
+  contains:
+    workers:
+      description: Segments uploaded at the same time, O(workers) or the count chosen from the link.
+      type: int
+      sample: 4
+    workers_reason:
+      description: Why that many, V(the workers option) or the rule and the measurements it was chosen from.
+      type: str
+      sample: "ceil(1 Gbit/s assumed x 61.2 ms round trip / 4.0 MiB window (tcp_wmem maximum)) = 2, at least 4"
 steps:
   description: What this run did, in order.
   returned: always

@@ -53,8 +53,13 @@ options:
   workers:
     description:
       - Segments uploaded at the same time (1 to 32).
+      - Unset, it is chosen from what the link to Cloud Files shows before the first upload in segments, as
+        ceil(link rate x round trip / send window) between 4 and 32. The round trip is the shortest of 3 HEAD requests
+        of O(container); the send window is this host's largest TCP send buffer (the third field of
+        C(/proc/sys/net/ipv4/tcp_wmem), else 4 MiB); the link rate cannot be seen without sending data, so a nominal
+        1 Gbit/s is assumed (set O(workers) for a faster link). RV(workers) and RV(workers_reason) tell what was chosen
+        and why.
     type: int
-    default: 4
 '''
 
 EXAMPLES = r'''
@@ -75,6 +80,16 @@ objects:
   elements: dict
   sample: [{"path": "/var/backups/mysql/shop.sql.gz", "object": "db01/2026-11-26/shop.sql.gz", "bytes": 18231,
             "etag": "0f343b0931126a20f133d67c2b018a3b", "action": "uploaded", "segments": 1}]
+workers:
+  description: Segments uploaded at the same time, O(workers) or the count chosen from the link.
+  returned: when a file was uploaded in segments
+  type: int
+  sample: 4
+workers_reason:
+  description: Why that many, V(the workers option) or the rule and the measurements it was chosen from.
+  returned: when a file was uploaded in segments
+  type: str
+  sample: "ceil(1 Gbit/s assumed x 61.2 ms round trip / 4.0 MiB window (tcp_wmem maximum)) = 2, at least 4"
 container:
   description: The container.
   returned: always
@@ -90,6 +105,7 @@ from ansible_collections.opencloud.images.plugins.module_utils.base import OBJEC
 from ansible_collections.opencloud.images.plugins.module_utils.large_objects import (
     check_workers, plan_upload, segment_bytes, send_upload, upload_names,
 )
+from ansible_collections.opencloud.images.plugins.module_utils.links import segment_workers
 from ansible_collections.opencloud.images.plugins.module_utils.object_storage import ObjectStorageService, check_container_name
 
 
@@ -99,7 +115,7 @@ class ObjectUploadModule(OpenCloudModule):
         container=dict(type="str", required=True),
         prefix=dict(type="str", default=""),
         segment_size=dict(type="int", default=1024),
-        workers=dict(type="int", default=4),
+        workers=dict(type="int"),
         **OBJECT_STORE_ARGUMENT_SPEC
     )
 
@@ -107,12 +123,17 @@ class ObjectUploadModule(OpenCloudModule):
         p = self.params
         container = check_container_name(p["container"])
         size = segment_bytes(p["segment_size"])
-        check_workers(p["workers"])
+        if p["workers"] is not None:
+            check_workers(p["workers"])
         files = upload_names(p["paths"], p["prefix"])
         store = ObjectStorageService(self.cloud, interface=p["interface"])
+        self.workers = None  # (count, why), chosen before the first upload in segments
         objects = [self.upload(store, plan_upload(store, path, container, name, size)) for path, name in files]
         changed = any(o["action"] in ("upload", "uploaded") for o in objects)
-        return dict(changed=changed, objects=objects, container=container)
+        result = dict(changed=changed, objects=objects, container=container)
+        if self.workers:
+            result.update(workers=self.workers[0], workers_reason=self.workers[1])
+        return result
 
     def upload(self, store, plan):
         """The result entry of one file: what check mode would do, or what was done."""
@@ -122,7 +143,9 @@ class ObjectUploadModule(OpenCloudModule):
         elif plan.present:
             entry.update(action="present")
         else:
-            report = send_upload(store, plan, workers=self.params["workers"])
+            if self.workers is None and len(plan.pieces) > 1:
+                self.workers = segment_workers(self.params["workers"], lambda: store.container_exists(plan.container))
+            report = send_upload(store, plan, workers=self.workers[0] if self.workers else 1)
             entry.update(etag=report.etag, segments=report.segments_total, action="uploaded")
         return entry
 

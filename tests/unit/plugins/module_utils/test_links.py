@@ -6,7 +6,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.opencloud.images.plugins.module_utils.links import (
-    choose_workers, round_trip, send_window, workers_for_link,
+    choose_workers, round_trip, send_window, segment_workers, workers_for_link,
 )
 from ansible_collections.opencloud.images.tests.unit.plugins.module_utils.conftest import FakeClock
 
@@ -61,3 +61,15 @@ def test_workers_for_link_measures_the_target(tmp_path):
     wmem.write_text("4096 16384 4194304\n")
     workers, reason = workers_for_link(lambda: clock.sleep(delays.pop(0)), wmem_path=str(wmem), clock=clock)
     assert (workers, reason) == (6, "ceil(1 Gbit/s assumed x 180.0 ms round trip / 4.0 MiB window (tcp_wmem maximum)) = 6")
+
+
+def test_the_workers_option_wins_and_the_link_is_not_probed():
+    probes = []
+    assert segment_workers(8, lambda: probes.append(1)) == (8, "the workers option")
+    assert probes == []
+
+
+def test_unset_workers_are_chosen_from_the_link():
+    probes = []
+    workers, reason = segment_workers(None, lambda: probes.append(1))
+    assert len(probes) == 3 and 4 <= workers <= 32 and "round trip" in reason
