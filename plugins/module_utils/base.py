@@ -74,8 +74,7 @@ def check_seconds(params, *options):
 
 def check_mover_options(params):
     """Bounds of the options in MOVER_ARGUMENT_SPEC; each error names the option. The mover's keyword arguments."""
-    if params["workers"] is not None:
-        check_workers(params["workers"])
+    check_workers(params["workers"])
     if params["timeout"] <= 0:
         raise ConfigError("timeout must be a positive number of seconds; got %d." % params["timeout"], option="timeout")
     if params["task_poll_interval"] <= 0:

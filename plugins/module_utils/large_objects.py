@@ -45,7 +45,8 @@ LISTING_SETTLE = dict(attempts=6, backoff=Backoff(1, 2, 15))
 
 
 def check_workers(workers):
-    if not 1 <= workers <= MAX_WORKERS:
+    """The workers option, in bounds; None (unset: chosen from the link, links.segment_workers) passes."""
+    if workers is not None and not 1 <= workers <= MAX_WORKERS:
         raise ConfigError("workers must be between 1 and %d; got %d." % (MAX_WORKERS, workers), option="workers")
     return workers
 

@@ -24,6 +24,7 @@ author:
 extends_documentation_fragment:
   - opencloud.images.auth
   - opencloud.images.object_store
+  - opencloud.images.segment_workers
 attributes:
   check_mode:
     support: full
@@ -50,16 +51,6 @@ options:
       - Files larger than this many MiB are uploaded in segments of this size (1 to 5120).
     type: int
     default: 1024
-  workers:
-    description:
-      - Segments uploaded at the same time (1 to 32).
-      - Unset, it is chosen from what the link to Cloud Files shows before the first upload in segments, as
-        ceil(link rate x round trip / send window) between 4 and 32. The round trip is the shortest of 3 HEAD requests
-        of O(container); the send window is this host's largest TCP send buffer (the third field of
-        C(/proc/sys/net/ipv4/tcp_wmem), else 4 MiB); the link rate cannot be seen without sending data, so a nominal
-        1 Gbit/s is assumed (set O(workers) for a faster link). RV(workers) and RV(workers_reason) tell what was chosen
-        and why.
-    type: int
 '''
 
 EXAMPLES = r'''
@@ -123,8 +114,7 @@ class ObjectUploadModule(OpenCloudModule):
         p = self.params
         container = check_container_name(p["container"])
         size = segment_bytes(p["segment_size"])
-        if p["workers"] is not None:
-            check_workers(p["workers"])
+        check_workers(p["workers"])
         files = upload_names(p["paths"], p["prefix"])
         store = ObjectStorageService(self.cloud, interface=p["interface"])
         self.workers = None  # (count, why), chosen before the first upload in segments
