@@ -78,6 +78,13 @@ def pacing_key(*parts):
     return hashlib.sha256("\0".join(str(part or "") for part in parts).encode("utf-8")).hexdigest()
 
 
+def _hold(queue, now, wait):
+    """After a refusal: ``queue`` (a lane, or the account) has its next turn in ``wait`` seconds and stays congested for
+    a minute past that."""
+    queue["next_turn"] = now + wait
+    queue["congested_until"] = now + wait + CONGESTION_SECONDS
+
+
 class SharedPacer:
     """The pacing of one process's requests; ``lane`` is the hostId of the server they are for (None: one lane)."""
 
@@ -180,7 +187,7 @@ class SharedPacer:
             if image_started:
                 lane["free_slots"] = max(0, lane.get("free_slots", 0) - 1)
                 if lane.get("congested_until", 0) > now and not lane["free_slots"] and lane["in_flight"]:
-                    lane["next_turn"] = now + PATIENCE * self.max_wait * (1 + JITTER * self.rand())
+                    lane["next_turn"] = now + self._patient_wait()
                     lane["congested_until"] = max(lane["congested_until"], lane["next_turn"] + CONGESTION_SECONDS)
                 lane["in_flight"][self.token] = now
         self._update(change)
@@ -196,9 +203,7 @@ class SharedPacer:
             if account:
                 queue = state["account"]
                 queue["refusals"] = refusals = queue.get("refusals", 0) + 1
-                wait = max(float(retry_after or 0), self._growing_wait(at_least, refusals))
-                queue["next_turn"] = now + wait
-                queue["congested_until"] = now + wait + CONGESTION_SECONDS
+                _hold(queue, now, max(float(retry_after or 0), self._growing_wait(at_least, refusals)))
                 lane["next_turn"] = min(lane.get("next_turn", now), now)
                 return
             refusals = lane.get("refusals", 0) + 1
@@ -206,14 +211,16 @@ class SharedPacer:
             if lane["free_slots"]:
                 wait = 0.0  # more slots were freed meanwhile: each is worth one request
             elif lane["in_flight"]:
-                wait = PATIENCE * self.max_wait * (1 + JITTER * self.rand())
+                wait = self._patient_wait()
             else:
                 wait = self._growing_wait(at_least, refusals)
-            wait = max(float(retry_after or 0), wait)
             lane["refusals"] = refusals
-            lane["next_turn"] = now + wait
-            lane["congested_until"] = now + wait + CONGESTION_SECONDS
+            _hold(lane, now, max(float(retry_after or 0), wait))
         self._update(change)
+
+    def _patient_wait(self):
+        """The longest wait for an image of this controller to free a slot, stretched by the jitter."""
+        return PATIENCE * self.max_wait * (1 + JITTER * self.rand())
 
     def _growing_wait(self, at_least, refusals):
         """``at_least``, half as long again with each refusal in a row up to ``max_wait``, stretched by the jitter."""
