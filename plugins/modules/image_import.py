@@ -30,6 +30,7 @@ author:
   - opencloud.images maintainers (@opencloud)
 extends_documentation_fragment:
   - opencloud.images.auth
+  - opencloud.images.segment_workers
 attributes:
   check_mode:
     support: full
@@ -70,16 +71,6 @@ options:
       - Tags of the new image.
     type: list
     elements: str
-  workers:
-    description:
-      - Segments uploaded at the same time (1 to 32).
-      - Unset, it is chosen from what the link to Cloud Files shows when the upload starts, as
-        ceil(link rate x round trip / send window) between 4 and 32. The round trip is the shortest of 3 HEAD requests
-        of O(container); the send window is this host's largest TCP send buffer (the third field of
-        C(/proc/sys/net/ipv4/tcp_wmem), else 4 MiB); the link rate cannot be seen without sending data, so a nominal
-        1 Gbit/s is assumed (set O(workers) for a faster link). RV(upload.workers) and RV(upload.workers_reason) tell
-        what was chosen and why.
-    type: int
   cleanup:
     description:
       - Delete the uploaded object and its segments once the image is active. Never done after a failure.

@@ -21,7 +21,9 @@ description:
   - B(The copy) streams every segment of the export from one region into the other, O(workers) at a time, with bounded
     memory whatever the image size. Each segment is sent with its MD5 so that Cloud Files refuses a damaged one, and is
     checked again here; a broken or damaged segment is sent again (3 tries). The copy is written as a static large
-    object (a dynamic one when the segments are too small or too many for that).
+    object (a dynamic one when the segments are too small or too many for that), in the export's segments (their size
+    is the source's, not chosen here); the segments go to O(target_container), whose round trip sets O(workers) when
+    unset (RV(transferred.workers)).
   - B(Resumable.) A run that fails or is interrupted leaves the export and the segments copied so far; the next run
     reuses the export (or waits for the export or import task still running), skips every segment already copied with the
     right MD5, and goes on. The failure message lists what was left where.
@@ -43,6 +45,7 @@ author:
   - opencloud.images maintainers (@opencloud)
 extends_documentation_fragment:
   - opencloud.images.auth
+  - opencloud.images.segment_workers
 attributes:
   check_mode:
     support: full
@@ -91,17 +94,6 @@ options:
       - Cloud Files container in O(target_region) for the copy. Its segments go to a container with C(_segments) appended.
         Defaults to O(export_container).
     type: str
-  workers:
-    description:
-      - Segments copied at the same time (1 to 32).
-      - Unset, it is chosen from what the link to O(target_region) shows when the copy starts, as
-        ceil(link rate x round trip / send window) between 4 and 32. The round trip is the shortest of 3 HEAD requests
-        of O(target_container); the send window is this host's largest TCP send buffer (the third field of
-        C(/proc/sys/net/ipv4/tcp_wmem), else 4 MiB); the link rate cannot be seen without sending data, so a nominal
-        1 Gbit/s is assumed (set O(workers) for a faster link). RV(transferred.workers) and
-        RV(transferred.workers_reason) tell what was chosen and why.
-      - The segment size is not chosen here; the copy keeps the segments of the export (the source's).
-    type: int
   cleanup:
     description:
       - Delete the export and the copy from Cloud Files once the new image is active. Never done after a failure, so that
